@@ -1,0 +1,270 @@
+"""Frozen value types that cross trustwarden's stage boundaries. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    """The verdict for one role."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    PASS = "pass"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; used for ``--fail-on`` thresholds."""
+        return _STATUS_RANK[self]
+
+
+_STATUS_RANK = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2, Status.ERROR: 3}
+
+
+class Severity(StrEnum):
+    """Risk level of a result (the rule's risk level, raised for admin-equivalent roles)."""
+
+    INFORMATIONAL = "informational"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+# --------------------------------------------------------------------------- policy model
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """One entry of a ``Principal``/``NotPrincipal`` element, as written.
+
+    ``kind`` is ``AWS``, ``Service``, ``Federated``, ``CanonicalUser`` or ``*`` (the bare
+    string principal ``"*"``).
+    """
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One (operator, key) pair of a ``Condition`` block with its values.
+
+    ``operator`` is the full operator as written (``ForAnyValue:StringEqualsIfExists``);
+    ``base`` is the operator without set prefix and ``IfExists`` suffix (``StringEquals``).
+    ``key`` is lower-cased (condition keys are case-insensitive); ``key_as_written`` keeps
+    the original spelling for messages.
+    """
+
+    operator: str
+    base: str
+    key: str
+    key_as_written: str
+    values: tuple[str, ...]
+    if_exists: bool = False
+    set_op: str | None = None  # "ForAllValues" | "ForAnyValue" | None
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A normalised policy statement. ``index`` is its 0-based position in the document."""
+
+    index: int
+    sid: str | None
+    effect: str  # "Allow" | "Deny"
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] | None = None
+    principals: tuple[Principal, ...] = ()
+    not_principals: tuple[Principal, ...] | None = None
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def label(self) -> str | int:
+        """How reports name the statement: its Sid when it has one, else its index."""
+        return self.sid if self.sid else self.index
+
+
+@dataclass(frozen=True, slots=True)
+class TrustPolicy:
+    """A parsed trust policy document."""
+
+    statements: tuple[Statement, ...]
+    version: str | None = None
+
+
+# --------------------------------------------------------------------------- roles
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a role came from, so findings can point back at it."""
+
+    source: str  # "authz" | "list-roles" | "get-role" | "policy" | "aws" | ...
+    file: str | None = None
+    pointer: str | None = None  # JSON pointer inside the file, e.g. /RoleDetailList/3
+    line: int | None = None
+    account_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Permissions:
+    """What the input says about a role's own permissions (for severity only)."""
+
+    managed_policy_arns: tuple[str, ...] = ()
+    # Policy documents (inline, and managed ones the input could resolve), already decoded.
+    documents: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """An IAM role as read by a source.
+
+    ``trust_document`` is the raw trust policy as the source delivered it: a dict, a JSON
+    string, or a URL-encoded JSON string. The engine parses it, so a malformed document
+    becomes an ``error`` result for this role instead of stopping the scan.
+    """
+
+    arn: str
+    name: str
+    account_id: str
+    trust_document: object
+    origin: Origin = field(default_factory=lambda: Origin(source="unknown"))
+    permissions: Permissions | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def partition(self) -> str:
+        """The ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
+        parts = self.arn.split(":", 2)
+        return parts[1] if len(parts) > 2 and parts[1] else "aws"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the user trusts. The role's own account is always trusted."""
+
+    trusted_accounts: frozenset[str] = frozenset()
+    trusted_orgs: frozenset[str] = frozenset()
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """One concrete request the trust policy allows: replay it in the IAM policy simulator.
+
+    ``context`` maps condition keys (as AWS spells them) to the values the request needs;
+    a key that is not listed is absent from the request.
+    """
+
+    principal_arn: str
+    account_id: str
+    mfa: str  # "absent (long-term keys)" | "false (session without MFA)" | ...
+    external_id: str | None
+    context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    session_arn: str | None = None
+
+    def describe(self) -> str:
+        """The witness in plain words."""
+        ext = f"ExternalId {self.external_id!r}" if self.external_id is not None else "no ExternalId"
+        who = self.session_arn or self.principal_arn
+        parts = [f"{who} calls sts:AssumeRole with {ext}, MFA {self.mfa}"]
+        extras = {
+            k: v
+            for k, v in self.context.items()
+            if k.lower() not in _WITNESS_IMPLIED_KEYS
+        }
+        if extras:
+            shown = ", ".join(f"{k}={_show(v)}" for k, v in sorted(extras.items()))
+            parts.append(f"and context {shown}")
+        return " ".join(parts)
+
+
+_WITNESS_IMPLIED_KEYS = frozenset(
+    {"sts:externalid", "aws:multifactorauthpresent", "aws:multifactorauthage"}
+)
+
+
+def _show(value: str | tuple[str, ...]) -> str:
+    return "[" + ", ".join(value) + "]" if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reason a role is not ``pass``.
+
+    ``code`` is a stable rule id from :mod:`trustwarden.rules`.
+    ``principals`` are the principals as written in the policy that the finding is about.
+    """
+
+    code: str
+    statement: str | int | None
+    principals: tuple[str, ...]
+    message: str
+    status: Status
+    witness: Witness | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainedStatement:
+    """For ``explain``: what one statement does, in words."""
+
+    label: str | int
+    effect: str
+    covers_assume_role: bool
+    admits: tuple[str, ...]  # principal descriptions
+    outsiders: tuple[str, ...]  # those admitted that are outside the trusted set
+    conditions: tuple[str, ...]  # one line per condition
+    verdict: str  # plain-words outcome for this statement
+
+
+@dataclass(frozen=True, slots=True)
+class RoleResult:
+    """The verdict for one role."""
+
+    role: Role
+    status: Status
+    severity: Severity
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None
+    explanation: tuple[ExplainedStatement, ...] = ()
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something that could not be audited (a whole account, a file), with the reason.
+
+    Skipped items are data: they flow to the output and make the exit code 2.
+    """
+
+    what: str
+    reason: str
+    account_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything one scan produced, in input order."""
+
+    results: tuple[RoleResult, ...]
+    skipped: tuple[Skipped, ...] = ()
+    started_at: str = ""
+    finished_at: str = ""
+    tool_version: str = ""
+
+    def summary(self) -> dict[str, int]:
+        """Counts per status, every status present."""
+        counts = {s.value: 0 for s in (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)}
+        for result in self.results:
+            counts[result.status.value] += 1
+        return counts

@@ -1,0 +1,130 @@
+"""The rule catalog: stable ids, titles, default severity, remediation and references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from trustwarden.model import Severity, Status
+
+DOCS_BASE = "https://github.com/trustwarden/trustwarden/blob/main/docs/rules"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One rule: what a finding code means and how to fix it."""
+
+    id: str
+    name: str
+    title: str
+    status: Status
+    severity: Severity
+    description: str
+    remediation: str
+    compliance: tuple[str, ...] = ()
+
+    @property
+    def help_uri(self) -> str:
+        """The rule's documentation page (also the SARIF ``helpUri``)."""
+        return f"{DOCS_BASE}/{self.id}.md"
+
+
+COMPLIANCE = (
+    "APRA CPS 234 (para 21: implementation of controls, incl. third parties)",
+    "MAS TRM 2021 §9 Access Control; §3.4 Management of Third Party Services",
+    "NIST 800-53 Rev. 4 AC-3, AC-6, AC-20, IA-2(1), IA-8, SA-9",
+    "AWS Well-Architected SEC03-BP07, SEC03-BP09",
+)
+
+OUTSIDER_CAN_ASSUME = Rule(
+    id="TW001",
+    name="cross-account-assume-without-external-id-or-mfa",
+    title="Outside principals can assume the role without an External ID or MFA",
+    status=Status.FAIL,
+    severity=Severity.MEDIUM,
+    description=(
+        "An Allow statement lets a principal in an account outside the role's own account and "
+        "the trusted accounts/organisations call sts:AssumeRole with neither the exact External "
+        "ID nor MFA. A third party that acts for several customers can be tricked into using "
+        "this role (the confused deputy)."
+    ),
+    remediation=(
+        "Require the External ID the third party issued to you with "
+        '"Condition": {"StringEquals": {"sts:ExternalId": "<id>"}} on every Allow statement that '
+        "admits outside principals, or require MFA with "
+        '"Bool": {"aws:MultiFactorAuthPresent": "true"} for human users, or remove the '
+        "principal. `trustwarden fix` plans and applies this safely."
+    ),
+    compliance=COMPLIANCE,
+)
+
+WILDCARD_WEAK_PROTECTION = Rule(
+    id="TW002",
+    name="wildcard-principal-protected-only-by-external-id-or-mfa",
+    title="Any AWS account can assume the role if it knows the External ID or has MFA",
+    status=Status.WARN,
+    severity=Severity.MEDIUM,
+    description=(
+        'The principal is "*" (every AWS account) and only an External ID or MFA stands in the '
+        "way. External IDs are not secrets (anyone who can read the role can see them) and every "
+        "MFA user on AWS satisfies an MFA condition."
+    ),
+    remediation=(
+        "Name the third party's account (or role) in Principal instead of \"*\", or narrow it "
+        "with aws:PrincipalAccount / aws:PrincipalOrgID conditions."
+    ),
+    compliance=COMPLIANCE,
+)
+
+STALE_PRINCIPAL = Rule(
+    id="TW003",
+    name="stale-principal",
+    title="The trust policy names a principal that no longer exists",
+    status=Status.WARN,
+    severity=Severity.LOW,
+    description=(
+        "A principal is shown as a unique ID (AROA…, AIDA…): the user or role it named was "
+        "deleted. The entry matches nobody today, even if a principal with the same name is "
+        "created again, and the account it belonged to cannot be recovered from the ID."
+    ),
+    remediation="Remove the stale entry, or replace it with the ARN of the principal that should be trusted.",
+)
+
+UNEVALUATED_CONSTRUCT = Rule(
+    id="TW004",
+    name="unevaluated-construct",
+    title="Part of the trust policy could not be evaluated; the worst case was assumed",
+    status=Status.FAIL,
+    severity=Severity.MEDIUM,
+    description=(
+        "The policy uses an operator, value or construct trustwarden cannot evaluate. It was "
+        "assumed to let an attacker through an Allow and not to stop them in a Deny."
+    ),
+    remediation="Review the named condition by hand; rewrite it with documented IAM condition operators.",
+    compliance=COMPLIANCE,
+)
+
+INVALID_POLICY = Rule(
+    id="TW005",
+    name="invalid-trust-policy",
+    title="The trust policy cannot be read as an IAM policy",
+    status=Status.ERROR,
+    severity=Severity.MEDIUM,
+    description="The document is not valid JSON or not a valid IAM policy, so no verdict is possible.",
+    remediation="Fix the document; IAM would reject it too.",
+)
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        OUTSIDER_CAN_ASSUME,
+        WILDCARD_WEAK_PROTECTION,
+        STALE_PRINCIPAL,
+        UNEVALUATED_CONSTRUCT,
+        INVALID_POLICY,
+    )
+}
+
+
+def get_rule(rule_id: str) -> Rule:
+    """The rule with this id (``KeyError`` if unknown)."""
+    return RULES[rule_id]
