@@ -1,0 +1,1 @@
+"""Live AWS source: sessions, one account's roles, whole organisations, enrichment, faults."""

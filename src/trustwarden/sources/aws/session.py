@@ -1,0 +1,173 @@
+"""AWS sessions for scanning: boto3's standard credential chain, optional role assumption.
+
+:func:`make_session` resolves credentials the way the AWS CLI does (``--profile``, environment,
+SSO, container/instance roles), optionally assumes a role, and asks STS who we are.
+:func:`assume` enters another account (an organisation member) from an existing context.
+Both honour ``AWS_ENDPOINT_URL`` and the usual retry settings, and both raise
+:class:`~trustwarden.errors.AwsAccessError` with a one-line message on failure.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from trustwarden import __version__
+from trustwarden.errors import ConfigError
+from trustwarden.sources.aws.faults import to_access_error
+
+RETRY_MODES = ("standard", "adaptive", "legacy")
+DEFAULT_REGION = "us-east-1"
+SESSION_NAME_PREFIX = "trustwarden"
+
+#: ``(event name, handler)`` pairs registered on every botocore session trustwarden creates,
+#: including member-account sessions (e.g. ``("before-call.*.*", counter)``).
+EventHooks = Sequence[tuple[str, Callable[..., Any]]]
+
+
+def default_session_name(now: Callable[[], float] = time.time) -> str:
+    """``trustwarden-<UTC timestamp>``: shows up in CloudTrail as the tool's session."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now()))
+    return f"{SESSION_NAME_PREFIX}-{stamp}"
+
+
+@dataclass(frozen=True, eq=False)
+class AwsContext:
+    """Everything needed to call AWS as one identity in one account."""
+
+    session: boto3.Session
+    config: Config
+    account_id: str
+    caller_arn: str
+    region: str
+    partition: str = "aws"
+    profile: str | None = None
+    session_name: str = SESSION_NAME_PREFIX
+    hooks: tuple[tuple[str, Callable[..., Any]], ...] = field(default=())
+
+    def client(self, service: str) -> Any:
+        """A new botocore client for ``service`` with the context's retry configuration."""
+        return self.session.client(service, region_name=self.region, config=self.config)
+
+
+def make_config(*, max_attempts: int = 10, retry_mode: str = "adaptive", pool: int = 16) -> Config:
+    """The botocore configuration trustwarden uses for every client."""
+    if retry_mode not in RETRY_MODES:
+        raise ConfigError(
+            f"unknown retry mode {retry_mode!r}", f"use one of: {', '.join(RETRY_MODES)}"
+        )
+    if max_attempts < 1:
+        raise ConfigError(f"max attempts must be at least 1, not {max_attempts}")
+    return Config(
+        retries={"total_max_attempts": max_attempts, "mode": retry_mode},
+        user_agent_extra=f"trustwarden/{__version__}",
+        max_pool_connections=pool,
+    )
+
+
+def _register(session: boto3.Session, hooks: EventHooks) -> None:
+    for event, handler in hooks:
+        session.events.register(event, handler)
+
+
+def _partition_of(arn: str) -> str:
+    parts = arn.split(":", 2)
+    return parts[1] if len(parts) > 2 and parts[1] else "aws"
+
+
+def make_session(
+    *,
+    profile: str | None = None,
+    assume_role_arn: str | None = None,
+    external_id: str | None = None,
+    region: str | None = None,
+    max_attempts: int = 10,
+    retry_mode: str = "adaptive",
+    session_name: str | None = None,
+    hooks: EventHooks = (),
+) -> AwsContext:
+    """Resolve credentials, optionally assume ``assume_role_arn``, and identify the account.
+
+    Costs one STS call: ``GetCallerIdentity``, or ``AssumeRole`` with ``assume_role_arn``
+    (whose answer names the account).
+    """
+    config = make_config(max_attempts=max_attempts, retry_mode=retry_mode)
+    name = session_name or default_session_name()
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        _register(session, hooks)
+        resolved_region = region or session.region_name or DEFAULT_REGION
+        ctx = AwsContext(
+            session=session,
+            config=config,
+            account_id="",
+            caller_arn="",
+            region=resolved_region,
+            profile=profile,
+            session_name=name,
+            hooks=tuple(hooks),
+        )
+        if assume_role_arn:
+            # The AssumeRole answer names the account: no GetCallerIdentity needed.
+            return assume(ctx, assume_role_arn, external_id=external_id)
+        identity = ctx.client("sts").get_caller_identity()
+    except (BotoCoreError, ClientError) as exc:
+        doing = f"assuming {assume_role_arn}" if assume_role_arn else "reading AWS credentials"
+        raise to_access_error(exc, doing=doing) from None
+    arn = str(identity["Arn"])
+    return replace(
+        ctx, account_id=str(identity["Account"]), caller_arn=arn, partition=_partition_of(arn)
+    )
+
+
+def assume(ctx: AwsContext, role_arn: str, *, external_id: str | None = None) -> AwsContext:
+    """Enter ``role_arn`` from ``ctx`` with auto-refreshing temporary credentials.
+
+    Costs one STS ``AssumeRole`` call (again only when the credentials near expiry). The
+    account id comes from the assumed-role ARN, so no ``GetCallerIdentity`` is needed.
+    Raises botocore exceptions unchanged; callers decide whether that is fatal.
+    """
+    sts = ctx.client("sts")
+    assumed: list[str] = []
+
+    def fetch() -> dict[str, str]:
+        kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": ctx.session_name}
+        if external_id:
+            kwargs["ExternalId"] = external_id
+        response = sts.assume_role(**kwargs)
+        creds = response["Credentials"]
+        assumed.append(str(response["AssumedRoleUser"]["Arn"]))
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": creds["Expiration"].isoformat(),
+        }
+
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
+    core = botocore.session.Session(profile=ctx.profile)
+    # Share the parsed service models with the parent session: creating clients for
+    # hundreds of accounts would otherwise re-read the same JSON models each time.
+    core.register_component("data_loader", ctx.session._session.get_component("data_loader"))
+    core._credentials = credentials
+    session = boto3.Session(botocore_session=core, region_name=ctx.region)
+    _register(session, ctx.hooks)
+    caller_arn = assumed[0]
+    account_id = caller_arn.split(":")[4] if caller_arn.count(":") >= 5 else ""
+    return replace(
+        ctx,
+        session=session,
+        account_id=account_id,
+        caller_arn=caller_arn,
+        partition=_partition_of(caller_arn),
+    )
