@@ -13,7 +13,7 @@ class Status(StrEnum):
 
     FAIL = "fail"
     WARN = "warn"
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
     ERROR = "error"
 
     @property
@@ -174,14 +174,12 @@ class Witness:
 
     def describe(self) -> str:
         """The witness in plain words."""
-        ext = f"ExternalId {self.external_id!r}" if self.external_id is not None else "no ExternalId"
+        ext = (
+            f"ExternalId {self.external_id!r}" if self.external_id is not None else "no ExternalId"
+        )
         who = self.session_arn or self.principal_arn
         parts = [f"{who} calls sts:AssumeRole with {ext}, MFA {self.mfa}"]
-        extras = {
-            k: v
-            for k, v in self.context.items()
-            if k.lower() not in _WITNESS_IMPLIED_KEYS
-        }
+        extras = {k: v for k, v in self.context.items() if k.lower() not in _WITNESS_IMPLIED_KEYS}
         if extras:
             shown = ", ".join(f"{k}={_show(v)}" for k, v in sorted(extras.items()))
             parts.append(f"and context {shown}")
@@ -189,7 +187,15 @@ class Witness:
 
 
 _WITNESS_IMPLIED_KEYS = frozenset(
-    {"sts:externalid", "aws:multifactorauthpresent", "aws:multifactorauthage"}
+    {
+        "sts:externalid",
+        "aws:multifactorauthpresent",
+        "aws:multifactorauthage",
+        "aws:principaltype",
+        "aws:username",
+        "aws:principalaccount",
+        "aws:principalarn",
+    }
 )
 
 

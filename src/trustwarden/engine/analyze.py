@@ -1,0 +1,203 @@
+"""Verdicts: roles + settings in, :class:`RoleResult` out. Pure, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+
+from trustwarden.engine.attacker import AttackerSearch, Hit, Outsider, to_witness
+from trustwarden.engine.describe import describe_condition, explain_statement
+from trustwarden.engine.evaluate import statement_covers_assume_role
+from trustwarden.engine.severity import role_severity
+from trustwarden.errors import PolicyError
+from trustwarden.model import (
+    ExplainedStatement,
+    Finding,
+    Role,
+    RoleResult,
+    Settings,
+    Statement,
+    Status,
+    TrustPolicy,
+)
+from trustwarden.policy import UNIQUE_ID_RE, decode_document, parse_policy
+from trustwarden.rules.catalog import (
+    INVALID_POLICY,
+    OUTSIDER_CAN_ASSUME,
+    STALE_PRINCIPAL,
+    UNEVALUATED_CONSTRUCT,
+    WILDCARD_WEAK_PROTECTION,
+)
+
+
+def analyze_roles(roles: Iterable[Role], settings: Settings) -> Iterator[RoleResult]:
+    """Analyse roles lazily, in input order."""
+    for role in roles:
+        yield analyze_role(role, settings)
+
+
+def analyze_role(role: Role, settings: Settings, *, explain: bool = False) -> RoleResult:
+    """The verdict for one role. Never raises for a bad document: that is an ``error``."""
+    severity = role_severity(role)
+    try:
+        policy = parse_policy(decode_document(role.trust_document))
+    except PolicyError as exc:
+        finding = Finding(
+            code=INVALID_POLICY.id,
+            statement=None,
+            principals=(),
+            message=f"Cannot read the trust policy: {exc.message}.",
+            status=Status.ERROR,
+        )
+        return _result(role, Status.ERROR, severity, (finding,), error=exc.message)
+    search = AttackerSearch(
+        policy,
+        role.partition,
+        frozenset({role.account_id}) | settings.trusted_accounts,
+        settings.trusted_orgs,
+    )
+    findings: list[Finding] = []
+    per_statement: dict[int, tuple[list[Outsider], Hit | None]] = {}
+    for statement in search.relevant:
+        if statement.effect != "Allow":
+            continue
+        findings.extend(_stale_findings(statement))
+        outsiders = search.outsiders(statement)
+        if not outsiders:
+            per_statement[statement.index] = (outsiders, None)
+            continue
+        outsider_finding, hit = _outsider_finding(search, statement, outsiders)
+        per_statement[statement.index] = (outsiders, hit)
+        if outsider_finding is not None:
+            findings.append(outsider_finding)
+    status = max((f.status for f in findings), key=lambda s: s.rank, default=Status.PASS)
+    explanation = _explain(policy, search, per_statement) if explain else ()
+    return _result(role, status, severity, tuple(findings), explanation=explanation)
+
+
+def _result(
+    role: Role,
+    status: Status,
+    severity: object,
+    findings: tuple[Finding, ...],
+    *,
+    error: str | None = None,
+    explanation: tuple[ExplainedStatement, ...] = (),
+) -> RoleResult:
+    codes = ",".join(sorted({f.code for f in findings}))
+    digest = hashlib.sha256(f"{role.arn}|{codes}".encode()).hexdigest()[:32]
+    return RoleResult(
+        role=role,
+        status=status,
+        severity=severity,  # type: ignore[arg-type]
+        findings=findings,
+        error=error,
+        explanation=explanation,
+        fingerprint=digest,
+    )
+
+
+def _stale_findings(statement: Statement) -> list[Finding]:
+    stale = tuple(
+        p.value for p in statement.principals if p.kind == "AWS" and UNIQUE_ID_RE.match(p.value)
+    )
+    if not stale:
+        return []
+    return [
+        Finding(
+            code=STALE_PRINCIPAL.id,
+            statement=statement.label,
+            principals=stale,
+            message=(
+                f"Statement {statement.label} names {', '.join(stale)}: the unique ID of a "
+                "deleted user or role. It matches nobody; remove it or name the intended principal."
+            ),
+            status=Status.WARN,
+        )
+    ]
+
+
+def _outsider_finding(
+    search: AttackerSearch, statement: Statement, outsiders: list[Outsider]
+) -> tuple[Finding | None, Hit | None]:
+    reachable: list[str] = []
+    first: Hit | None = None
+    for outsider in outsiders:
+        hit = search.find(statement, outsider.identities)
+        if hit is not None:
+            reachable.append(outsider.written)
+            first = first or hit
+    if first is not None:
+        return _fail_finding(search, statement, tuple(reachable), first), first
+    wildcards = [o for o in outsiders if o.wildcard]
+    for outsider in wildcards:
+        if search.find(statement, outsider.identities, strong=True) is not None:
+            return (
+                Finding(
+                    code=WILDCARD_WEAK_PROTECTION.id,
+                    statement=statement.label,
+                    principals=(outsider.written,),
+                    message=(
+                        f"Statement {statement.label} admits any AWS account "
+                        f"({outsider.written}); only an External ID or MFA stands in the way. "
+                        "External IDs are not secrets and any MFA user qualifies."
+                    ),
+                    status=Status.WARN,
+                ),
+                None,
+            )
+    return None, None
+
+
+def _fail_finding(
+    search: AttackerSearch, statement: Statement, principals: tuple[str, ...], hit: Hit
+) -> Finding:
+    witness = to_witness(hit.request, search.spelling)
+    who = ", ".join(principals)
+    if statement.conditions:
+        shown = "; ".join(describe_condition(c) for c in statement.conditions)
+        why = f"its conditions ({shown}) do not require the exact External ID or MFA"
+    else:
+        why = "it has no conditions"
+    notes: list[str] = []
+    code = OUTSIDER_CAN_ASSUME.id
+    if hit.relies_on_unevaluable:
+        code = UNEVALUATED_CONSTRUCT.id
+        notes.append(
+            "Part of the policy could not be evaluated exactly (an unknown operator, a value "
+            "that does not parse, or too many combinations); trustwarden assumed the worst: "
+            "that it lets the attacker through an Allow and does not stop them in a Deny."
+        )
+    message = (
+        f"Statement {statement.label} lets {who} (outside the trusted accounts) assume the "
+        f"role: {why}."
+    )
+    return Finding(
+        code=code,
+        statement=statement.label,
+        principals=principals,
+        message=message,
+        status=Status.FAIL,
+        witness=witness,
+        notes=tuple(notes),
+    )
+
+
+def _explain(
+    policy: TrustPolicy,
+    search: AttackerSearch,
+    per_statement: dict[int, tuple[list[Outsider], Hit | None]],
+) -> tuple[ExplainedStatement, ...]:
+    out = []
+    for statement in policy.statements:
+        outsiders, hit = per_statement.get(statement.index, ([], None))
+        out.append(
+            explain_statement(
+                statement,
+                covers=statement_covers_assume_role(statement),
+                outsiders=tuple(o.written for o in outsiders),
+                witness=to_witness(hit.request, search.spelling) if hit else None,
+                trusted=search.trusted,
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,571 @@
+"""The attacker model: search for one request an outside principal can make that the policy allows.
+
+The attacker (see the engine issue's contract) is any principal in an account outside the
+trusted set and outside every trusted organisation, calling ``sts:AssumeRole`` without MFA
+(long-term keys: MFA keys absent; or a session without MFA: ``aws:MultiFactorAuthPresent``
+false), with ``sts:ExternalId`` absent or any value other than the policy's literal External
+IDs, and every other condition key set to whatever helps them, consistent with who they are.
+
+The search is exact over a finite candidate set per condition key: the values the policy
+names, their wildcard instantiations, neighbours of numbers/dates/addresses, a fresh value
+that matches nothing, and "absent". Each key's candidates are first filtered by the Allow
+statement's own conditions on that key, then combined against the Deny statements.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from trustwarden.engine.conditions import (
+    DATE_OPS,
+    IGNORE_CASE_OPS,
+    IP_OPS,
+    NUMERIC_OPS,
+    WILDCARD_OPS,
+    ContextValue,
+    Unevaluable,
+    evaluate_condition,
+    has_variable,
+    parse_date,
+    substitute,
+)
+from trustwarden.engine.evaluate import (
+    Request,
+    conditions_hold,
+    statement_covers_assume_role,
+    statement_names,
+)
+from trustwarden.model import Condition, Principal, Statement, TrustPolicy, Witness
+from trustwarden.policy import UNIQUE_ID_RE, parse_aws_principal
+
+EXTERNAL_ID = "sts:externalid"
+MFA_PRESENT = "aws:multifactorauthpresent"
+MFA_AGE = "aws:multifactorauthage"
+ORG_ID = "aws:principalorgid"
+ORG_PATHS = "aws:principalorgpaths"
+IDENTITY_KEYS = frozenset(
+    {"aws:principalaccount", "aws:principalarn", "aws:principaltype", "aws:username"}
+)
+FIXED_KEYS: Mapping[str, str | None] = {
+    "aws:principalisawsservice": "false",
+    "aws:principalservicename": None,
+    "aws:principalservicenamesllist": None,
+}
+ALWAYS_PRESENT = frozenset(
+    {
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:securetransport",
+        "aws:userid",
+        "aws:requestedregion",
+    }
+)
+CANONICAL_KEYS = {
+    "aws:multifactorauthpresent": "aws:MultiFactorAuthPresent",
+    "aws:multifactorauthage": "aws:MultiFactorAuthAge",
+    "aws:principalorgid": "aws:PrincipalOrgID",
+    "aws:principalorgpaths": "aws:PrincipalOrgPaths",
+    "aws:principaltype": "aws:PrincipalType",
+    "aws:principalaccount": "aws:PrincipalAccount",
+    "aws:principalarn": "aws:PrincipalArn",
+    "aws:username": "aws:username",
+    "sts:externalid": "sts:ExternalId",
+}
+WITNESS_NAME = "trustwarden-witness"
+FRESH_STRING = "trustwarden-any-value"
+FRESH_EXTERNAL_ID = "attacker-chosen-id"
+FRESH_ORG = "o-trustwarden00"
+FRESH_IP = "192.0.2.10"
+SEARCH_LIMIT = 20_000
+_ACCOUNT_IN_TEXT = re.compile(r"(?<!\d)\d{12}(?!\d)")
+
+Fragment = Mapping[str, ContextValue]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A concrete outside caller."""
+
+    account_id: str
+    principal_arn: str
+    principal_type: str  # User | AssumedRole | FederatedUser
+    session_arn: str | None = None
+
+    def context(self) -> dict[str, ContextValue]:
+        """The condition keys that follow from who the caller is."""
+        ctx: dict[str, ContextValue] = {
+            "aws:principalaccount": self.account_id,
+            "aws:principalarn": self.principal_arn,
+            "aws:principaltype": self.principal_type,
+        }
+        if self.principal_type == "User":
+            ctx["aws:username"] = self.principal_arn.rsplit("/", 1)[-1]
+        return ctx
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A request the policy allows, and whether it relied on an unevaluable construct."""
+
+    request: Request
+    relies_on_unevaluable: bool
+    exhaustive: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Outsider:
+    """An entry of an Allow statement's principal element that admits outside callers."""
+
+    written: str  # how the policy wrote it ("*", "222222222222", an ARN, "NotPrincipal")
+    identities: tuple[Identity, ...]
+    wildcard: bool  # any account ("*" or NotPrincipal)
+
+
+class AttackerSearch:
+    """Searches one trust policy for requests an outside attacker can make."""
+
+    def __init__(
+        self,
+        policy: TrustPolicy,
+        partition: str,
+        trusted_accounts: frozenset[str],
+        trusted_orgs: frozenset[str],
+    ) -> None:
+        self.policy = policy
+        self.partition = partition
+        self.trusted = trusted_accounts
+        self.orgs = frozenset(o.lower() for o in trusted_orgs)
+        self.relevant = tuple(s for s in policy.statements if statement_covers_assume_role(s))
+        self.denies = tuple(s for s in self.relevant if s.effect == "Deny")
+        self._conds_by_key: dict[str, list[Condition]] = {}
+        self.spelling: dict[str, str] = {}
+        for st in self.relevant:
+            for cond in st.conditions:
+                self._conds_by_key.setdefault(cond.key, []).append(cond)
+                self.spelling.setdefault(cond.key, cond.key_as_written)
+        self._wildcard_accounts: tuple[str, ...] | None = None
+
+    # ------------------------------------------------------------------ identities
+
+    def outsiders(self, statement: Statement) -> list[Outsider]:
+        """The outside callers an Allow statement's principal element admits."""
+        out: list[Outsider] = []
+        if statement.not_principals is not None:
+            probe = [
+                ident
+                for ident in self._wildcard_identities()
+                if statement_names(statement, self._bare(ident))
+            ]
+            if probe:
+                out.append(Outsider("NotPrincipal", tuple(probe), wildcard=True))
+            return out
+        for principal in statement.principals:
+            idents = self._identities_for(principal)
+            if idents:
+                out.append(Outsider(principal.value, idents, wildcard=_is_wildcard(principal)))
+        return out
+
+    def _identities_for(self, principal: Principal) -> tuple[Identity, ...]:
+        if _is_wildcard(principal):
+            return self._wildcard_identities()
+        if principal.kind != "AWS":
+            return ()
+        value = principal.value
+        if len(value) == 12 and value.isdigit():
+            return () if value in self.trusted else self._account_identities(value)
+        if UNIQUE_ID_RE.match(value):
+            return ()
+        parts = parse_aws_principal(value)
+        if parts is None:
+            return ()
+        partition, service, account, resource = parts
+        if partition != self.partition or account in self.trusted:
+            return ()
+        if service == "iam" and resource == "root":
+            return self._account_identities(account)
+        if resource.startswith("user/"):
+            return (Identity(account, value, "User"),)
+        if resource.startswith("role/"):
+            name = resource.rsplit("/", 1)[-1]
+            session = f"arn:{partition}:sts::{account}:assumed-role/{name}/{WITNESS_NAME}"
+            return (Identity(account, value, "AssumedRole", session),)
+        if resource.startswith("assumed-role/"):
+            role_name = resource.split("/")[1]
+            role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
+            return (Identity(account, role_arn, "AssumedRole", value),)
+        if resource.startswith("federated-user/"):
+            return (Identity(account, value, "FederatedUser"),)
+        return ()
+
+    def _wildcard_identities(self) -> tuple[Identity, ...]:
+        if self._wildcard_accounts is None:
+            mentioned: set[str] = set()
+            for st in self.policy.statements:
+                for p in (*st.principals, *(st.not_principals or ())):
+                    mentioned.update(_ACCOUNT_IN_TEXT.findall(p.value))
+                for cond in st.conditions:
+                    for v in cond.values:
+                        mentioned.update(_ACCOUNT_IN_TEXT.findall(v))
+            fresh = next(
+                f"{n:012d}"
+                for n in range(999_999_999_999, 0, -1)
+                if f"{n:012d}" not in mentioned and f"{n:012d}" not in self.trusted
+            )
+            self._wildcard_accounts = (fresh, *sorted(mentioned - self.trusted))
+        return tuple(
+            ident for acct in self._wildcard_accounts for ident in self._account_identities(acct)
+        )
+
+    def _account_identities(self, account: str) -> tuple[Identity, ...]:
+        p = self.partition
+        idents = [
+            Identity(account, f"arn:{p}:iam::{account}:user/{WITNESS_NAME}", "User"),
+            Identity(
+                account,
+                f"arn:{p}:iam::{account}:role/{WITNESS_NAME}",
+                "AssumedRole",
+                f"arn:{p}:sts::{account}:assumed-role/{WITNESS_NAME}/{WITNESS_NAME}",
+            ),
+        ]
+        seen = {i.principal_arn for i in idents}
+        for cond in self._conds_by_key.get("aws:principalarn", ()):
+            for value in cond.values:
+                arn = _instantiate_principal_arn(value, p, account)
+                if arn is None or arn in seen:
+                    continue
+                seen.add(arn)
+                kind = arn.split(":", 5)[5].split("/", 1)[0]
+                if kind == "user":
+                    idents.append(Identity(account, arn, "User"))
+                else:
+                    name = arn.rsplit("/", 1)[-1]
+                    session = f"arn:{p}:sts::{account}:assumed-role/{name}/{WITNESS_NAME}"
+                    idents.append(Identity(account, arn, "AssumedRole", session))
+        return tuple(idents)
+
+    def _bare(self, ident: Identity) -> Request:
+        return Request(
+            self.partition,
+            ident.account_id,
+            ident.principal_arn,
+            ident.session_arn,
+            ident.context(),
+        )
+
+    # ------------------------------------------------------------------ search
+
+    def find(
+        self, statement: Statement, identities: tuple[Identity, ...], *, strong: bool = False
+    ) -> Hit | None:
+        """A request by one of ``identities`` that ``statement`` allows and no Deny stops.
+
+        ``strong`` also lets the caller send the policy's own External IDs and MFA: used to
+        tell whether a wildcard principal is protected only by those.
+        """
+        fallback: Hit | None = None
+        for ident in identities:
+            hit = self._find_for(statement, ident, strong=strong)
+            if hit is not None and hit.exhaustive:
+                return hit
+            fallback = fallback or hit
+        return fallback
+
+    def _find_for(self, statement: Statement, ident: Identity, *, strong: bool) -> Hit | None:
+        base = self._bare(ident)
+        denies = [d for d in self.denies if statement_names(d, base)]
+        if any(not d.conditions for d in denies):
+            return None
+        keys = sorted(
+            {c.key for c in statement.conditions} | {c.key for d in denies for c in d.conditions}
+        )
+        groups: list[list[Fragment]] = []
+        for key in _grouped(keys):
+            options = self._options(key, ident, strong=strong)
+            checks = [
+                c
+                for c in statement.conditions
+                if c.key in key and not any(has_variable(v) for v in c.values)
+            ]
+            if checks:
+                options = [o for o in options if _holds_all(checks, _with(base, o))]
+            if not options:
+                return None
+            groups.append(options)
+        total = 1
+        for g in groups:
+            total *= len(g)
+        first: Request | None = None
+        for count, combo in enumerate(itertools.product(*groups)):
+            if count >= SEARCH_LIMIT:
+                break
+            request = _merge(base, combo)
+            if not conditions_hold(statement, request):
+                continue
+            first = first or request
+            if any(conditions_hold(d, request) for d in denies):
+                continue
+            strict_ok = conditions_hold(statement, request, strict=True) and not any(
+                conditions_hold(d, request, strict=True) for d in denies
+            )
+            return Hit(request, relies_on_unevaluable=not strict_ok)
+        if total > SEARCH_LIMIT and first is not None:
+            # Too many combinations to try them all: assume the worst and say so.
+            return Hit(first, relies_on_unevaluable=True, exhaustive=False)
+        return None
+
+    def _options(
+        self, key: str | tuple[str, ...], ident: Identity, *, strong: bool
+    ) -> list[Fragment]:
+        if isinstance(key, tuple):  # the MFA pair
+            opts: list[Fragment] = [{}, {MFA_PRESENT: "false"}]
+            if strong:
+                opts.append({MFA_PRESENT: "true", MFA_AGE: "1"})
+            return opts
+        if key in IDENTITY_KEYS:
+            return [{}]  # follows from the identity, already in the base context
+        if key in FIXED_KEYS:
+            fixed = FIXED_KEYS[key]
+            return [{}] if fixed is None else [{key: fixed}]
+        ctx = ident.context()
+        conds = self._conds_by_key.get(key, [])
+        if key == EXTERNAL_ID:
+            return [{}] + [{key: v} for v in self._external_ids(conds, ctx, strong=strong)]
+        if key == ORG_ID:
+            values = _dedupe(
+                [FRESH_ORG, *(_instantiate(c, v, ctx) for c in conds for v in c.values)]
+            )
+            return [{}] + [{key: v} for v in values if v.lower() not in self.orgs]
+        values = _generic_values(conds, ctx)
+        if key == ORG_PATHS:
+            values = [v for v in values if v.split("/", 1)[0].lower() not in self.orgs]
+        multi = any(c.set_op for c in conds)
+        present: list[Fragment] = (
+            [{key: ()}, *({key: (v,)} for v in values)] if multi else [{key: v} for v in values]
+        )
+        return present if key in ALWAYS_PRESENT else [{}, *present]
+
+    def _external_ids(
+        self, conds: list[Condition], ctx: Mapping[str, ContextValue], *, strong: bool
+    ) -> list[str]:
+        literals, folded = customer_external_ids(conds)
+        candidates: list[str] = [FRESH_EXTERNAL_ID]
+        for cond in conds:
+            for value in cond.values:
+                if has_variable(value):
+                    sub = substitute(value, ctx, wildcard=False)
+                    if sub is not None:
+                        candidates.append(sub)
+                elif cond.base in WILDCARD_OPS and ("*" in value or "?" in value):
+                    candidates.extend(_glob_instances(value))
+                else:
+                    candidates.append(value.swapcase())
+                    if strong:
+                        candidates.append(value)
+        return [
+            c
+            for c in _dedupe(candidates)
+            if strong or (c not in literals and c.casefold() not in folded)
+        ]
+
+
+def customer_external_ids(conds: list[Condition]) -> tuple[frozenset[str], frozenset[str]]:
+    """The literal External IDs a policy names, and those compared ignoring case (folded)."""
+    literals: set[str] = set()
+    folded: set[str] = set()
+    for cond in conds:
+        if cond.key != EXTERNAL_ID:
+            continue
+        for value in cond.values:
+            if has_variable(value):
+                continue
+            if cond.base in WILDCARD_OPS and ("*" in value or "?" in value):
+                continue
+            literals.add(value)
+            if cond.base in IGNORE_CASE_OPS:
+                folded.add(value.casefold())
+    return frozenset(literals), frozenset(folded)
+
+
+def to_witness(request: Request, spelling: Mapping[str, str] | None = None) -> Witness:
+    """Describe an allowed request as a :class:`Witness` (keys spelled as the policy does)."""
+    ctx = dict(request.context)
+    external = ctx.pop(EXTERNAL_ID, None)
+    mfa = ctx.get(MFA_PRESENT)
+    mfa_text = (
+        "absent (long-term access keys)"
+        if mfa is None
+        else "false (temporary credentials without MFA)"
+        if mfa == "false"
+        else f"{mfa}"
+    )
+    for implied in ("aws:principalaccount", "aws:principalarn"):
+        ctx.pop(implied, None)
+    names = {**(spelling or {}), **CANONICAL_KEYS}
+    context = {names.get(k, k): v for k, v in sorted(ctx.items())}
+    return Witness(
+        principal_arn=request.principal_arn,
+        account_id=request.account_id,
+        mfa=mfa_text,
+        external_id=external if isinstance(external, str) else None,
+        context=context,
+        session_arn=request.session_arn,
+    )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _is_wildcard(principal: Principal) -> bool:
+    return principal.kind == "*" or (principal.kind == "AWS" and principal.value == "*")
+
+
+def _grouped(keys: list[str]) -> Iterator[str | tuple[str, ...]]:
+    mfa_done = False
+    for key in keys:
+        if key in (MFA_PRESENT, MFA_AGE):
+            if not mfa_done:
+                mfa_done = True
+                yield (MFA_PRESENT, MFA_AGE)
+            continue
+        yield key
+
+
+def _with(base: Request, fragment: Fragment) -> Request:
+    if not fragment:
+        return base
+    return Request(
+        base.partition,
+        base.account_id,
+        base.principal_arn,
+        base.session_arn,
+        {**base.context, **fragment},
+    )
+
+
+def _merge(base: Request, fragments: tuple[Fragment, ...]) -> Request:
+    ctx = dict(base.context)
+    for fragment in fragments:
+        ctx.update(fragment)
+    return Request(base.partition, base.account_id, base.principal_arn, base.session_arn, ctx)
+
+
+def _holds_all(conds: list[Condition], request: Request) -> bool:
+    for cond in conds:
+        outcome = evaluate_condition(cond, request.context)
+        if outcome is False:
+            return False
+    return True
+
+
+def _dedupe(values: Iterable[str | None]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for v in values:
+        if v is not None and v not in seen:
+            seen.add(v)
+            out.append(v)
+    return out
+
+
+def _glob_instances(pattern: str) -> list[str]:
+    return [
+        pattern.replace("*", "x").replace("?", "x"),
+        pattern.replace("*", "").replace("?", "x"),
+    ]
+
+
+def _instantiate(cond: Condition, value: str, ctx: Mapping[str, ContextValue]) -> str | None:
+    if has_variable(value):
+        return substitute(value, ctx, wildcard=False)
+    if cond.base in WILDCARD_OPS:
+        return value.replace("*", "x").replace("?", "x")
+    return value
+
+
+def _instantiate_principal_arn(pattern: str, partition: str, account: str) -> str | None:
+    text = pattern.replace("${aws:PrincipalAccount}", account).replace(
+        "${aws:principalaccount}", account
+    )
+    parts = text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    part, service, _, acct, resource = parts[1], parts[2], parts[3], parts[4], parts[5]
+    if not re.fullmatch(r"[\w*?-]*", part) or not re.fullmatch(r"[\w*?]*", service):
+        return None
+    if acct != account and not ("*" in acct or "?" in acct):
+        return None
+    if "*" in acct or "?" in acct:
+        acct = account
+    resource = resource.replace("*", "x").replace("?", "x")
+    if not resource.startswith(("user/", "role/")) or "$" in resource:
+        return None
+    return f"arn:{partition}:iam::{acct}:{resource}"
+
+
+def _generic_values(conds: list[Condition], ctx: Mapping[str, ContextValue]) -> list[str]:
+    values: list[str | None] = []
+    stringish = False
+    for cond in conds:
+        base = cond.base
+        for value in cond.values:
+            if base in NUMERIC_OPS:
+                values.extend(_numeric_neighbours(value))
+            elif base in DATE_OPS:
+                values.extend(_date_neighbours(value))
+            elif base in IP_OPS:
+                values.extend(_ip_neighbours(value))
+            elif base == "Bool":
+                values.extend(["true", "false"])
+            elif base == "Null":
+                stringish = True
+            else:
+                stringish = True
+                inst = _instantiate(cond, value, ctx)
+                values.append(inst)
+                if inst is not None and base in WILDCARD_OPS:
+                    values.append(value.replace("*", "").replace("?", "x"))
+                if inst is not None and inst.swapcase() != inst:
+                    values.append(inst.swapcase())
+    if stringish:
+        values.append(FRESH_STRING)
+    if any(c.base in IP_OPS for c in conds):
+        values.append(FRESH_IP)
+    return _dedupe(values)
+
+
+def _numeric_neighbours(value: str) -> list[str | None]:
+    try:
+        n = float(value)
+    except ValueError:
+        return [value]
+    return [_fmt(n), _fmt(n - 1), _fmt(n + 1)]
+
+
+def _fmt(n: float) -> str:
+    return str(int(n)) if n == int(n) else repr(n)
+
+
+def _date_neighbours(value: str) -> list[str | None]:
+    try:
+        when = parse_date(value)
+    except Unevaluable:
+        return [value]
+    step = timedelta(seconds=1)
+    return [d.isoformat().replace("+00:00", "Z") for d in (when, when - step, when + step)]
+
+
+def _ip_neighbours(value: str) -> list[str | None]:
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return [value]
+    out: list[str | None] = [str(net.network_address)]
+    with contextlib.suppress(ipaddress.AddressValueError):
+        out.append(str(net.broadcast_address + 1))
+    return out

@@ -1,0 +1,219 @@
+"""Decode and normalise trust-policy JSON into the model (:class:`TrustPolicy`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from trustwarden.errors import PolicyError
+from trustwarden.model import Condition, Principal, Statement, TrustPolicy
+
+PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
+SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+# Unique IDs IAM shows in place of a deleted principal (AIDA user, AROA role, ...).
+UNIQUE_ID_RE = re.compile(r"^A[A-Z]{3}[A-Z0-9]{12,}$")
+_ARN_PRINCIPAL_RE = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<resource>.+)$"
+)
+
+
+def decode_document(raw: object) -> dict[str, Any]:
+    """Return a policy document as a dict.
+
+    Accepts a dict, a JSON string, or a URL-encoded JSON string (as the IAM API and AWS
+    Config deliver it). Raises :class:`PolicyError` for anything else.
+    """
+    if isinstance(raw, Mapping):
+        return dict(raw)
+    if raw is None:
+        raise PolicyError("the role has no trust policy document")
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise PolicyError("the trust policy is not UTF-8 text") from exc
+    if not isinstance(raw, str):
+        raise PolicyError(f"the trust policy is a {type(raw).__name__}, not a JSON object")
+    text = raw.strip()
+    if not text:
+        raise PolicyError("the trust policy document is empty")
+    if not text.startswith(("{", '"')) and "%" in text:
+        text = unquote(text).strip()
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise PolicyError(f"the trust policy is not valid JSON: {msg}") from exc
+    if isinstance(value, str):  # a JSON string holding the document
+        return decode_document(value) if value.strip() != text else _not_object(value)
+    if not isinstance(value, dict):
+        return _not_object(value)
+    return value
+
+
+def _not_object(value: object) -> dict[str, Any]:
+    raise PolicyError(f"the trust policy is JSON {type(value).__name__}, not an object")
+
+
+def parse_policy(doc: Mapping[str, Any]) -> TrustPolicy:
+    """Normalise a decoded trust-policy document; raise :class:`PolicyError` if invalid."""
+    if not isinstance(doc, Mapping):
+        raise PolicyError("the trust policy is not a JSON object")
+    version = doc.get("Version")
+    if version is not None and not isinstance(version, str):
+        raise PolicyError("Version must be a string")
+    if "Statement" not in doc:
+        raise PolicyError("the trust policy has no Statement")
+    raw_statements = doc["Statement"]
+    if isinstance(raw_statements, Mapping):
+        raw_statements = [raw_statements]
+    if not isinstance(raw_statements, list):
+        raise PolicyError("Statement must be an object or a list of objects")
+    statements = tuple(_parse_statement(i, s) for i, s in enumerate(raw_statements))
+    return TrustPolicy(statements=statements, version=version)
+
+
+def _parse_statement(index: int, raw: object) -> Statement:
+    where = f"statement {index}"
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{where} is not an object")
+    sid = raw.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        raise PolicyError(f"{where}: Sid must be a string")
+    if sid:
+        where = f"statement {sid!r}"
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyError(f'{where}: Effect must be "Allow" or "Deny", not {effect!r}')
+    if ("Action" in raw) == ("NotAction" in raw):
+        raise PolicyError(f"{where}: needs exactly one of Action and NotAction")
+    if ("Principal" in raw) == ("NotPrincipal" in raw):
+        raise PolicyError(f"{where}: needs exactly one of Principal and NotPrincipal")
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] | None = None
+    if "Action" in raw:
+        actions = _strings(raw["Action"], f"{where}: Action")
+    else:
+        not_actions = _strings(raw["NotAction"], f"{where}: NotAction")
+    principals: tuple[Principal, ...] = ()
+    not_principals: tuple[Principal, ...] | None = None
+    if "Principal" in raw:
+        principals = _principals(raw["Principal"], f"{where}: Principal")
+    else:
+        not_principals = _principals(raw["NotPrincipal"], f"{where}: NotPrincipal")
+    conditions = _conditions(raw.get("Condition"), where)
+    return Statement(
+        index=index,
+        sid=sid or None,
+        effect=effect,
+        actions=actions,
+        not_actions=not_actions,
+        principals=principals,
+        not_principals=not_principals,
+        conditions=conditions,
+    )
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise PolicyError(f"{where} must be a string or a list of strings")
+    return tuple(items)
+
+
+def _principals(value: object, where: str) -> tuple[Principal, ...]:
+    if value == "*":
+        return (Principal("*", "*"),)
+    if not isinstance(value, Mapping):
+        raise PolicyError(f'{where} must be "*" or an object such as {{"AWS": ...}}')
+    out: list[Principal] = []
+    for kind, entries in value.items():
+        if kind not in PRINCIPAL_KINDS:
+            raise PolicyError(f"{where}: unknown principal type {kind!r}")
+        for entry in _strings(entries, f"{where}.{kind}"):
+            if kind == "AWS":
+                _check_aws_principal(entry, where)
+            out.append(Principal(kind, entry))
+    if not out:
+        raise PolicyError(f"{where} is empty")
+    return tuple(out)
+
+
+def _check_aws_principal(value: str, where: str) -> None:
+    if value == "*" or _ACCOUNT_RE.match(value) or UNIQUE_ID_RE.match(value):
+        return
+    match = _ARN_PRINCIPAL_RE.match(value)
+    if match and _resource_ok(match["service"], match["resource"]):
+        return
+    raise PolicyError(
+        f"{where}: {value!r} is not a valid AWS principal (IAM rejects it: "
+        '"Invalid principal in policy")'
+    )
+
+
+def _resource_ok(service: str, resource: str) -> bool:
+    if "*" in resource or "?" in resource:
+        return False
+    if service == "iam":
+        return resource == "root" or resource.startswith(("user/", "role/"))
+    return resource.startswith(("assumed-role/", "federated-user/"))
+
+
+def parse_aws_principal(value: str) -> tuple[str, str, str, str] | None:
+    """Split a principal ARN into (partition, service, account, resource); None if not an ARN."""
+    match = _ARN_PRINCIPAL_RE.match(value)
+    if not match:
+        return None
+    return match["partition"], match["service"], match["account"], match["resource"]
+
+
+def _conditions(value: object, where: str) -> tuple[Condition, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise PolicyError(f"{where}: Condition must be an object")
+    out: list[Condition] = []
+    for operator, block in value.items():
+        if not isinstance(block, Mapping):
+            raise PolicyError(f"{where}: Condition {operator!r} must map keys to values")
+        set_op: str | None = None
+        base = str(operator)
+        for prefix in SET_PREFIXES:
+            if base.startswith(prefix):
+                set_op, base = prefix[:-1], base[len(prefix) :]
+        if_exists = base.endswith("IfExists") and base != "IfExists"
+        if if_exists:
+            base = base[: -len("IfExists")]
+        for key, raw_values in block.items():
+            values = _condition_values(raw_values, f"{where}: {operator} {key}")
+            out.append(
+                Condition(
+                    operator=str(operator),
+                    base=base,
+                    key=str(key).lower(),
+                    key_as_written=str(key),
+                    values=values,
+                    if_exists=if_exists,
+                    set_op=set_op,
+                )
+            )
+    return tuple(out)
+
+
+def _condition_values(value: object, where: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, bool):
+            out.append("true" if item else "false")
+        elif isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, int | float):
+            out.append(str(item))
+        else:
+            raise PolicyError(f"{where}: condition values must be strings, numbers or booleans")
+    return tuple(out)
