@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator
 
 from trustwarden.engine.attacker import AttackerSearch, Hit, Outsider, to_witness
@@ -16,6 +17,7 @@ from trustwarden.model import (
     Role,
     RoleResult,
     Settings,
+    Severity,
     Statement,
     Status,
     TrustPolicy,
@@ -29,11 +31,44 @@ from trustwarden.rules.catalog import (
     WILDCARD_WEAK_PROTECTION,
 )
 
+MEMO_LIMIT = 20_000
+
 
 def analyze_roles(roles: Iterable[Role], settings: Settings) -> Iterator[RoleResult]:
-    """Analyse roles lazily, in input order."""
+    """Analyse roles lazily, in input order.
+
+    Estates repeat trust documents (service roles, SSO roles, one vendor across many
+    roles), so verdicts are memoised per (document, account, partition) for this call only;
+    the memo is bounded and never outlives the iteration.
+    """
+    memo: dict[tuple[str, str, str], tuple[Status, tuple[Finding, ...], str | None]] = {}
     for role in roles:
-        yield analyze_role(role, settings)
+        key = _memo_key(role)
+        cached = memo.get(key) if key is not None else None
+        if cached is None:
+            result = analyze_role(role, settings)
+            if key is not None:
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = (result.status, result.findings, result.error)
+            yield result
+        else:
+            status, findings, error = cached
+            yield _result(role, status, role_severity(role), findings, error=error)
+
+
+def _memo_key(role: Role) -> tuple[str, str, str] | None:
+    doc = role.trust_document
+    if isinstance(doc, str):
+        text = doc
+    elif isinstance(doc, dict):
+        try:
+            text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return None
+    else:
+        return None
+    return (text, role.account_id, role.partition)
 
 
 def analyze_role(role: Role, settings: Settings, *, explain: bool = False) -> RoleResult:
@@ -78,7 +113,7 @@ def analyze_role(role: Role, settings: Settings, *, explain: bool = False) -> Ro
 def _result(
     role: Role,
     status: Status,
-    severity: object,
+    severity: Severity,
     findings: tuple[Finding, ...],
     *,
     error: str | None = None,
@@ -89,7 +124,7 @@ def _result(
     return RoleResult(
         role=role,
         status=status,
-        severity=severity,  # type: ignore[arg-type]
+        severity=severity,
         findings=findings,
         error=error,
         explanation=explanation,

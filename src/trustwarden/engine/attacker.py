@@ -150,6 +150,7 @@ class AttackerSearch:
                 self._conds_by_key.setdefault(cond.key, []).append(cond)
                 self.spelling.setdefault(cond.key, cond.key_as_written)
         self._wildcard_accounts: tuple[str, ...] | None = None
+        self._filtered_cache: dict[tuple[int, tuple[str, ...], bool], list[Fragment]] = {}
 
     # ------------------------------------------------------------------ identities
 
@@ -285,15 +286,8 @@ class AttackerSearch:
             {c.key for c in statement.conditions} | {c.key for d in denies for c in d.conditions}
         )
         groups: list[list[Fragment]] = []
-        for key in _grouped(keys):
-            options = self._options(key, ident, strong=strong)
-            checks = [
-                c
-                for c in statement.conditions
-                if c.key in key and not any(has_variable(v) for v in c.values)
-            ]
-            if checks:
-                options = [o for o in options if _holds_all(checks, _with(base, o))]
+        for group in _grouped(keys):
+            options = self._filtered(statement, group, ident, base, strong=strong)
             if not options:
                 return None
             groups.append(options)
@@ -319,14 +313,49 @@ class AttackerSearch:
             return Hit(first, relies_on_unevaluable=True, exhaustive=False)
         return None
 
-    def _options(
-        self, key: str | tuple[str, ...], ident: Identity, *, strong: bool
+    def _filtered(
+        self,
+        statement: Statement,
+        group: tuple[str, ...],
+        ident: Identity,
+        base: Request,
+        *,
+        strong: bool,
     ) -> list[Fragment]:
-        if isinstance(key, tuple):  # the MFA pair
+        """Candidate values for one key group that pass the statement's own conditions on it.
+
+        Cached per statement when the candidates do not depend on the caller's identity.
+        """
+        cache_key = (statement.index, group, strong)
+        cached = self._filtered_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        options = self._options(group, ident, strong=strong)
+        checks = [
+            c
+            for c in statement.conditions
+            if c.key in group and not any(has_variable(v) for v in c.values)
+        ]
+        if checks:
+            options = [o for o in options if _holds_all(checks, _with(base, o))]
+        if not self._identity_dependent(group):
+            self._filtered_cache[cache_key] = options
+        return options
+
+    def _identity_dependent(self, group: tuple[str, ...]) -> bool:
+        return any(
+            key in IDENTITY_KEYS
+            or any(has_variable(v) for c in self._conds_by_key.get(key, ()) for v in c.values)
+            for key in group
+        )
+
+    def _options(self, group: tuple[str, ...], ident: Identity, *, strong: bool) -> list[Fragment]:
+        if len(group) > 1:  # the MFA pair
             opts: list[Fragment] = [{}, {MFA_PRESENT: "false"}]
             if strong:
                 opts.append({MFA_PRESENT: "true", MFA_AGE: "1"})
             return opts
+        key = group[0]
         if key in IDENTITY_KEYS:
             return [{}]  # follows from the identity, already in the base context
         if key in FIXED_KEYS:
@@ -425,7 +454,7 @@ def _is_wildcard(principal: Principal) -> bool:
     return principal.kind == "*" or (principal.kind == "AWS" and principal.value == "*")
 
 
-def _grouped(keys: list[str]) -> Iterator[str | tuple[str, ...]]:
+def _grouped(keys: list[str]) -> Iterator[tuple[str, ...]]:
     mfa_done = False
     for key in keys:
         if key in (MFA_PRESENT, MFA_AGE):
@@ -433,7 +462,7 @@ def _grouped(keys: list[str]) -> Iterator[str | tuple[str, ...]]:
                 mfa_done = True
                 yield (MFA_PRESENT, MFA_AGE)
             continue
-        yield key
+        yield (key,)
 
 
 def _with(base: Request, fragment: Fragment) -> Request:
