@@ -1,0 +1,122 @@
+"""The ``explain`` answer for one role, in words.
+
+For each statement: its effect, whether it covers ``sts:AssumeRole``, whom it admits, which of
+those are outsiders, what each condition does, and the statement's outcome; then the
+findings with their witnesses and fixes. Colour only when the caller asks.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from trustwarden.formats import RenderOptions
+from trustwarden.formats.table import DEFAULT_WIDTH, verdict_text
+from trustwarden.model import ExplainedStatement, Finding, RoleResult, Settings, Status
+from trustwarden.rules import RULES
+
+
+def render_explanation(
+    result: RoleResult,
+    stream: TextIO,
+    *,
+    settings: Settings | None = None,
+    options: RenderOptions | None = None,
+) -> None:
+    """Write the explanation of ``result`` (from ``analyze_role(..., explain=True)``)."""
+    options = options or RenderOptions()
+    console = Console(
+        file=stream,
+        width=options.width or DEFAULT_WIDTH,
+        color_system="standard" if options.color else None,
+        force_terminal=options.color,
+        no_color=not options.color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        _environ={},  # decide from RenderOptions only, never from the process environment
+    )
+    with console.capture() as captured:
+        for part in explanation_parts(result, settings or Settings()):
+            console.print(part)
+    stream.write("\n".join(line.rstrip() for line in captured.get().splitlines()) + "\n")
+    stream.flush()
+
+
+def explanation_parts(result: RoleResult, settings: Settings) -> list[RenderableType]:
+    """The explanation as a list of printable parts, in reading order."""
+    role = result.role
+    head = Text.assemble("Role ", (role.name, "bold"), f"  {role.arn}")
+    verdict = Text("Verdict: ")
+    verdict.append_text(verdict_text(result.status))
+    verdict.append(f", severity {result.severity.value}")
+    trusted = Text(f"Trusted: its own account {role.account_id}", style="dim")
+    others = sorted(settings.trusted_accounts) + sorted(settings.trusted_orgs)
+    if others:
+        trusted.append("; also " + ", ".join(others))
+    parts: list[RenderableType] = [head, verdict, trusted]
+    origin = role.origin
+    where = " ".join(str(x) for x in (origin.file, origin.pointer) if x is not None)
+    if where:
+        parts.append(Text(f"From: {where}", style="dim"))
+    if result.status is Status.ERROR:
+        parts.append(Text(f"Error: {result.error or 'the role could not be evaluated'}"))
+    for statement in result.explanation:
+        parts.append(Text(""))
+        parts.append(_statement(statement))
+    parts.append(Text(""))
+    if result.findings:
+        parts.append(Text("Findings", style="bold"))
+        parts.extend(_finding(finding) for finding in result.findings)
+    else:
+        parts.append(Text("No findings: no principal outside the trusted accounts can assume it."))
+    return parts
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def _statement(statement: ExplainedStatement) -> Group:
+    label = statement.label
+    shown = str(label) if isinstance(label, int) else f'"{label}"'
+    title = Text(f"Statement {shown}", style="bold")
+    title.append(f" ({statement.effect})")
+    grid = _grid()
+    grid.add_row("  covers sts:AssumeRole:", "yes" if statement.covers_assume_role else "no")
+    grid.add_row("  admits:", Text("\n".join(statement.admits) or "nobody"))
+    outsiders = Text("\n".join(statement.outsiders) or "none")
+    if statement.outsiders:
+        outsiders.stylize("bold")
+    grid.add_row("  outsiders:", outsiders)
+    grid.add_row("  conditions:", Text("\n".join(statement.conditions) or "none"))
+    grid.add_row("  outcome:", Text(statement.verdict))
+    return Group(title, grid)
+
+
+def _finding(finding: Finding) -> Group:
+    where = "" if finding.statement is None else f", statement {finding.statement}"
+    head = Text(finding.code, style="bold")
+    head.append(" ")
+    head.append_text(verdict_text(finding.status))
+    head.append(f"{where}: {finding.message}")
+    grid = _grid()
+    if finding.witness is not None:
+        grid.add_row("    witness:", Text(finding.witness.describe()))
+    for note in finding.notes:
+        grid.add_row("    note:", Text(note))
+    rule = RULES.get(finding.code)
+    if rule is not None:
+        grid.add_row("    fix:", Text(rule.remediation))
+        grid.add_row("    docs:", Text(rule.help_uri))
+    return Group(Padding(head, (0, 0, 0, 2)), grid)
+
+
+__all__ = ["explanation_parts", "render_explanation"]

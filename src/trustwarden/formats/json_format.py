@@ -1,0 +1,205 @@
+"""The JSON report (``--format json``), schema version 1, written as results arrive.
+
+The document is exactly ``json.dumps(document, indent=2)`` plus a newline, but it is produced
+piece by piece: each result is written when it is added, so a scan of many accounts never
+holds its results in memory. Key order is fixed and every mapping from the input is sorted,
+so the same input (and the same clock) gives byte-identical output.
+
+Layout (fields marked * are optional)::
+
+    {"schema_version": 1,
+     "tool": {"name": "trustwarden", "version": "..."},
+     "results": [{"role_arn", "role_name", "account_id", "status", "severity",
+                  "findings": [{"code", "title"*, "status", "statement", "principals",
+                                "message", "witness"*, "notes", "help_uri"*}],
+                  "error"* (status error only), "origin", "fingerprint"*}],
+     "skipped": [{"what", "reason", "account_id"}],
+     "summary": {"fail", "warn", "pass", "error"},
+     "run": {"started_at"*, "finished_at"*, "complete", "trusted_accounts", "trusted_orgs"}}
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from trustwarden.formats import RenderOptions, RunInfo
+from trustwarden.model import (
+    ExplainedStatement,
+    Finding,
+    Origin,
+    RoleResult,
+    Skipped,
+    Status,
+    Witness,
+)
+from trustwarden.rules import RULES
+
+SCHEMA_VERSION = 1
+TOOL_NAME = "trustwarden"
+
+_KEY_INDENT = "\n  "  # values of top-level keys sit one level deep
+_ITEM_INDENT = "\n    "  # items of a top-level array sit two levels deep
+
+
+def witness_to_json(witness: Witness) -> dict[str, Any]:
+    """A witness as JSON: the request a user can replay in the IAM policy simulator."""
+    return {
+        "principal_arn": witness.principal_arn,
+        "account_id": witness.account_id,
+        "mfa": witness.mfa,
+        "external_id": witness.external_id,
+        "context": {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in sorted(witness.context.items())
+        },
+        "session_arn": witness.session_arn,
+        "description": witness.describe(),
+    }
+
+
+def finding_to_json(finding: Finding) -> dict[str, Any]:
+    """One finding as JSON."""
+    rule = RULES.get(finding.code)
+    data: dict[str, Any] = {"code": finding.code}
+    if rule is not None:
+        data["title"] = rule.title
+    data["status"] = finding.status.value
+    data["statement"] = finding.statement
+    data["principals"] = list(finding.principals)
+    data["message"] = finding.message
+    if finding.witness is not None:
+        data["witness"] = witness_to_json(finding.witness)
+    data["notes"] = list(finding.notes)
+    if rule is not None:
+        data["help_uri"] = rule.help_uri
+    return data
+
+
+def origin_to_json(origin: Origin) -> dict[str, Any]:
+    """Where the role came from; fields the source did not know are left out."""
+    data: dict[str, Any] = {"source": origin.source}
+    for key in ("file", "pointer", "line", "account_id"):
+        value = getattr(origin, key)
+        if value is not None:
+            data[key] = value
+    return data
+
+
+def explained_statement_to_json(statement: ExplainedStatement) -> dict[str, Any]:
+    """One statement of an ``explain`` answer as JSON."""
+    return {
+        "statement": statement.label,
+        "effect": statement.effect,
+        "covers_assume_role": statement.covers_assume_role,
+        "admits": list(statement.admits),
+        "outsiders": list(statement.outsiders),
+        "conditions": list(statement.conditions),
+        "verdict": statement.verdict,
+    }
+
+
+def result_to_json(result: RoleResult, *, explain: bool = False) -> dict[str, Any]:
+    """One role's result as JSON (with the per-statement explanation if ``explain``)."""
+    role = result.role
+    data: dict[str, Any] = {
+        "role_arn": role.arn,
+        "role_name": role.name,
+        "account_id": role.account_id,
+        "status": result.status.value,
+        "severity": result.severity.value,
+        "findings": [finding_to_json(f) for f in result.findings],
+    }
+    if result.status is Status.ERROR:
+        data["error"] = result.error or "the role could not be evaluated"
+    data["origin"] = origin_to_json(role.origin)
+    if result.fingerprint:
+        data["fingerprint"] = result.fingerprint
+    if explain:
+        data["explanation"] = [explained_statement_to_json(s) for s in result.explanation]
+    return data
+
+
+def skipped_to_json(skipped: Skipped) -> dict[str, Any]:
+    """Something that could not be audited, as JSON."""
+    return {"what": skipped.what, "reason": skipped.reason, "account_id": skipped.account_id}
+
+
+def tool_to_json(version: str) -> dict[str, str]:
+    """The ``tool`` object."""
+    return {"name": TOOL_NAME, "version": version}
+
+
+def _dump(value: object, indent: str) -> str:
+    """``value`` as indent-2 JSON whose continuation lines start with ``indent``."""
+    return json.dumps(value, indent=2).replace("\n", indent)
+
+
+class JsonReportWriter:
+    """Streams a schema-version-1 JSON report to ``stream``.
+
+    Results are written as they are added; skipped items (few: one per file or account)
+    are kept until :meth:`close` writes them with the summary and the ``run`` object.
+    """
+
+    def __init__(self, stream: TextIO, run: RunInfo, options: RenderOptions | None = None) -> None:
+        del options  # JSON has no presentation choices
+        self._stream = stream
+        self._run = run
+        self._skipped: list[Skipped] = []
+        self._summary = {s.value: 0 for s in (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)}
+        self._count = 0
+        self._closed = False
+        stream.write(
+            "{\n"
+            f'  "schema_version": {SCHEMA_VERSION},\n'
+            f'  "tool": {_dump(tool_to_json(run.tool_version), _KEY_INDENT)},\n'
+            '  "results": ['
+        )
+
+    def add_result(self, result: RoleResult) -> None:
+        """Write one result at once."""
+        separator = "," if self._count else ""
+        self._stream.write(separator + _ITEM_INDENT + _dump(result_to_json(result), _ITEM_INDENT))
+        self._count += 1
+        self._summary[result.status.value] += 1
+
+    def add_skipped(self, skipped: Skipped) -> None:
+        """Keep a skipped item for the ``skipped`` array."""
+        self._skipped.append(skipped)
+
+    def close(self, *, finished_at: str = "", complete: bool = True) -> None:
+        """Write the rest of the document. Calling it twice does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        run: dict[str, Any] = {}
+        if self._run.started_at:
+            run["started_at"] = self._run.started_at
+        if finished_at:
+            run["finished_at"] = finished_at
+        run["complete"] = complete
+        run["trusted_accounts"] = sorted(self._run.settings.trusted_accounts)
+        run["trusted_orgs"] = sorted(self._run.settings.trusted_orgs)
+        self._stream.write(
+            ("\n  ]" if self._count else "]")
+            + ",\n"
+            + f'  "skipped": {_dump([skipped_to_json(s) for s in self._skipped], _KEY_INDENT)},\n'
+            + f'  "summary": {_dump(self._summary, _KEY_INDENT)},\n'
+            + f'  "run": {_dump(run, _KEY_INDENT)}\n'
+            + "}\n"
+        )
+        self._stream.flush()
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "JsonReportWriter",
+    "explained_statement_to_json",
+    "finding_to_json",
+    "origin_to_json",
+    "result_to_json",
+    "skipped_to_json",
+    "tool_to_json",
+    "witness_to_json",
+]

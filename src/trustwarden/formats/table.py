@@ -1,0 +1,251 @@
+"""The human-readable report (``--format table``): one row per role, then a summary line.
+
+Columns: role, verdict, who can get in, why (with the witness in plain words for fails) and
+how to fix. Below :data:`NARROW_WIDTH` columns the table becomes one block per role, which
+reads better than a squeezed table. Colour only when the caller asks (a terminal without
+``NO_COLOR``); the environment is not consulted here, so output is deterministic.
+
+The table needs every row before it can size its columns, so this writer buffers results;
+use ``--format json`` for very large scans.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from trustwarden.formats import RenderOptions, RunInfo
+from trustwarden.model import RoleResult, Skipped, Status
+from trustwarden.rules import RULES
+
+NARROW_WIDTH = 120  # below this, one block per role instead of a table
+DEFAULT_WIDTH = 120  # when the caller does not know the width (a file, a pipe)
+
+STATUS_STYLES = {
+    Status.FAIL: "bold red",
+    Status.WARN: "bold yellow",
+    Status.PASS: "green",
+    Status.ERROR: "bold magenta",
+}
+
+# One-line forms of each rule's remediation (the full text is in the rule catalog and docs).
+SHORT_FIXES = {
+    "TW001": (
+        "Require the partner's External ID (StringEquals sts:ExternalId) or MFA, "
+        "or remove the principal"
+    ),
+    "TW002": 'Name the partner\'s account instead of "*", or add an aws:PrincipalAccount condition',
+    "TW003": "Remove the stale principal, or replace it with the current ARN",
+    "TW004": "Review the named condition by hand; use documented IAM operators",
+    "TW005": "Fix the document (IAM would reject it too)",
+}
+
+
+def short_fix(code: str) -> str:
+    """The one-line remediation for a rule id (the catalog's first sentence if not listed)."""
+    if code in SHORT_FIXES:
+        return SHORT_FIXES[code]
+    rule = RULES.get(code)
+    if rule is None:
+        return f"See the documentation of {code}"
+    return rule.remediation.split(". ")[0].rstrip(".")
+
+
+def verdict_text(status: Status) -> Text:
+    """The verdict word, styled."""
+    return Text(status.value.upper(), style=STATUS_STYLES[status])
+
+
+def who_can_get_in(result: RoleResult) -> list[str]:
+    """The principals the findings name, first-seen order, without repeats."""
+    seen: dict[str, None] = {}
+    for finding in result.findings:
+        for principal in finding.principals:
+            seen.setdefault(principal, None)
+    return list(seen)
+
+
+def why_lines(result: RoleResult) -> list[Text]:
+    """Why the role got its verdict: each finding, and the witness for fails."""
+    if result.status is Status.ERROR and not result.findings:
+        return [Text(result.error or "the role could not be evaluated")]
+    if not result.findings:
+        return [Text("no outside principal can assume it", style="dim")]
+    lines: list[Text] = []
+    for finding in result.findings:
+        where = "" if finding.statement is None else f" (statement {finding.statement})"
+        lines.append(Text.assemble((finding.code, "bold"), f"{where}: {finding.message}"))
+        if finding.witness is not None:
+            lines.append(Text(f"e.g. {finding.witness.describe()}", style="italic"))
+        lines.extend(Text(f"note: {note}", style="dim") for note in finding.notes)
+    if result.status is Status.ERROR and result.error:
+        lines.append(Text(result.error))
+    return lines
+
+
+def fix_lines(result: RoleResult) -> list[str]:
+    """One short fix per distinct finding code."""
+    codes = dict.fromkeys(f.code for f in result.findings)
+    return [short_fix(code) for code in codes]
+
+
+def summary_text(counts: dict[str, int], skipped: int, *, complete: bool) -> Text:
+    """``Scanned N roles: a fail, b warn, c pass, d error; e skipped.``"""
+    total = sum(counts.values())
+    text = Text(f"Scanned {total} role{'s' if total != 1 else ''}: ")
+    for i, status in enumerate((Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)):
+        if i:
+            text.append(", ")
+        n = counts[status.value]
+        text.append(f"{n} {status.value}", style=STATUS_STYLES[status] if n else "")
+    if skipped:
+        text.append(f"; {skipped} skipped", style="bold magenta")
+    text.append(".")
+    if not complete:
+        text.append(" The scan was interrupted: these results are partial.", style="bold")
+    return text
+
+
+class TableReportWriter:
+    """Buffers results and renders them as a table (or blocks, when narrow) on close."""
+
+    def __init__(self, stream: TextIO, run: RunInfo, options: RenderOptions | None = None) -> None:
+        options = options or RenderOptions()
+        self._stream = stream
+        self._run = run
+        self._results: list[RoleResult] = []
+        self._skipped: list[Skipped] = []
+        self._closed = False
+        self._width = options.width or DEFAULT_WIDTH
+        self._console = Console(
+            file=stream,
+            width=self._width,
+            color_system="standard" if options.color else None,
+            force_terminal=options.color,
+            no_color=not options.color,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            soft_wrap=False,
+            _environ={},  # decide from RenderOptions only, never from the process environment
+        )
+
+    def add_result(self, result: RoleResult) -> None:
+        """Keep a result for the table."""
+        self._results.append(result)
+
+    def add_skipped(self, skipped: Skipped) -> None:
+        """Keep a skipped item for the list under the table."""
+        self._skipped.append(skipped)
+
+    def close(self, *, finished_at: str = "", complete: bool = True) -> None:
+        """Render everything. Calling it twice does nothing."""
+        del finished_at  # the table shows no timestamps
+        if self._closed:
+            return
+        self._closed = True
+        console = self._console
+        with console.capture() as captured:
+            self._render(console, complete=complete)
+        # Padding that rich adds to fill the width is noise in files and diffs.
+        text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+        self._stream.write(text + "\n")
+        self._stream.flush()
+
+    def _render(self, console: Console, *, complete: bool) -> None:
+        if self._results:
+            if self._width < NARROW_WIDTH:
+                for result in self._results:
+                    console.print(_block(result))
+            else:
+                console.print(_table(self._results, self._width))
+                console.print()
+        if self._skipped:
+            console.print(Text("Skipped (could not be audited):", style="bold magenta"))
+            for item in self._skipped:
+                console.print(Text(f"  {item.what}: {item.reason}"))
+        trusted = sorted(self._run.settings.trusted_accounts) + sorted(
+            self._run.settings.trusted_orgs
+        )
+        if trusted:
+            console.print(
+                Text("Trusted besides each role's own account: " + ", ".join(trusted), style="dim")
+            )
+        counts = {s.value: 0 for s in (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)}
+        for result in self._results:
+            counts[result.status.value] += 1
+        console.print(summary_text(counts, len(self._skipped), complete=complete))
+
+
+def _lines(items: list[str], *, empty: str = "") -> Text:
+    return Text("\n".join(items) if items else empty)
+
+
+def _table(results: list[RoleResult], width: int) -> Table:
+    # Explicit column widths: rich sizes columns by their longest word, and ARNs are long
+    # words, so left to itself it would crop the table instead of folding the ARNs.
+    available = width - _TABLE_OVERHEAD
+    role_w = _clamp(max(len(r.role.name) for r in results), 12, 30)
+    who_w = _clamp(max((len(p) for r in results for p in who_can_get_in(r)), default=1), 12, 45)
+    fix_w = _clamp(available // 4, 18, 40)
+    why_w = max(available - role_w - _VERDICT_WIDTH - who_w - fix_w, 20)
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False)
+    table.add_column("Role", overflow="fold", width=role_w)
+    table.add_column("Verdict", overflow="fold", width=_VERDICT_WIDTH)
+    table.add_column("Who can get in", overflow="fold", width=who_w)
+    table.add_column("Why", overflow="fold", width=why_w)
+    table.add_column("How to fix", overflow="fold", width=fix_w)
+    for result in results:
+        role = Text.assemble((result.role.name, "bold"), "\n", (result.role.account_id, "dim"))
+        verdict = verdict_text(result.status)
+        verdict.append(f"\n{result.severity.value}", style="dim")
+        table.add_row(
+            role,
+            verdict,
+            _lines(who_can_get_in(result), empty="-"),
+            Group(*why_lines(result)),
+            _lines(fix_lines(result), empty="-"),
+        )
+    return table
+
+
+_VERDICT_WIDTH = len("critical")  # "informational" folds; the engine never gives it
+_TABLE_OVERHEAD = 5 * 2 + 4  # one space of padding each side of 5 columns, 4 separators
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(value, high))
+
+
+def _block(result: RoleResult) -> Group:
+    head = verdict_text(result.status)
+    head.append(f"  {result.role.name}", style="bold")
+    head.append(f"  {result.role.account_id}  {result.severity.value}", style="dim")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(overflow="fold")
+    who = who_can_get_in(result)
+    if who:
+        grid.add_row("  who:", Text("\n".join(who)))
+    for i, line in enumerate(why_lines(result)):
+        grid.add_row("  why:" if i == 0 else "", line)
+    for i, fix in enumerate(fix_lines(result)):
+        grid.add_row("  fix:" if i == 0 else "", Text(fix))
+    return Group(head, grid, Text(""))
+
+
+__all__ = [
+    "NARROW_WIDTH",
+    "SHORT_FIXES",
+    "TableReportWriter",
+    "fix_lines",
+    "short_fix",
+    "summary_text",
+    "verdict_text",
+    "who_can_get_in",
+    "why_lines",
+]
