@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import itertools
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -573,6 +574,8 @@ def _numeric_neighbours(value: str) -> list[str | None]:
         n = float(value)
     except ValueError:
         return [value]
+    if not math.isfinite(n):
+        return [value]
     return [_fmt(n), _fmt(n - 1), _fmt(n + 1)]
 
 
@@ -585,8 +588,11 @@ def _date_neighbours(value: str) -> list[str | None]:
         when = parse_date(value)
     except Unevaluable:
         return [value]
-    step = timedelta(seconds=1)
-    return [d.isoformat().replace("+00:00", "Z") for d in (when, when - step, when + step)]
+    out: list[str | None] = [value]
+    for delta in (timedelta(seconds=-1), timedelta(seconds=1)):
+        with contextlib.suppress(OverflowError):
+            out.append((when + delta).isoformat().replace("+00:00", "Z"))
+    return out
 
 
 def _ip_neighbours(value: str) -> list[str | None]:

@@ -78,7 +78,8 @@ class Unevaluable(Exception):  # noqa: N818 - a signal, not an error for users
 @lru_cache(maxsize=4096)
 def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     """Compile an IAM ``*``/``?`` wildcard pattern (everything else literal)."""
-    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    collapsed = re.sub(r"\*+", "*", pattern)  # "**" is "*"; avoids runaway backtracking
+    body = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in collapsed)
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
