@@ -1,0 +1,60 @@
+"""Fixes for offline and IaC sources: write the fixed documents to files, never call AWS."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from trustwarden.errors import ConfigError
+from trustwarden.remediate.document import pretty
+from trustwarden.remediate.plan import Plan, PlanAction
+
+_UNSAFE = re.compile(r"[^\w+=,.@-]", re.ASCII)
+SUFFIX = ".trust.json"
+
+
+class OutDir:
+    """Writes ``<role-name>.trust.json`` files into one directory.
+
+    A second role with the same name (another account) gets ``<role-name>.<account>.trust.json``.
+    Files are written atomically (temporary file, then rename) as pretty JSON.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._used: set[str] = set()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create --out-dir {path}: {exc.strerror or exc}") from exc
+
+    def file_name(self, plan: Plan) -> str:
+        """The file name for this plan's role (unique within this run)."""
+        stem = _UNSAFE.sub("_", plan.role.name) or "role"
+        name = f"{stem}{SUFFIX}"
+        if name in self._used:
+            name = f"{stem}.{_UNSAFE.sub('_', plan.role.account_id) or 'unknown'}{SUFFIX}"
+        counter = 2
+        base = name
+        while name in self._used:
+            name = base.replace(SUFFIX, f".{counter}{SUFFIX}")
+            counter += 1
+        self._used.add(name)
+        return name
+
+    def write(self, plan: Plan) -> Path:
+        """Write the fixed document of a ``CHANGE`` plan; returns the file's path."""
+        if plan.action is not PlanAction.CHANGE or plan.after is None:
+            raise ValueError("only a CHANGE plan has a fixed document")
+        target = self.path / self.file_name(plan)
+        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".tw-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(pretty(plan.after) + "\n")
+            Path(tmp).replace(target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        return target

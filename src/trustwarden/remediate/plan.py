@@ -1,0 +1,286 @@
+"""Plan trust-policy fixes: pure, no I/O. A plan says what would change and shows the diff.
+
+For each role that is ``fail`` (and ``warn`` when asked), the planner edits a copy of the
+document, re-evaluates it with the engine and keeps the change only if the verdict gets
+better (``fail`` → ``warn``/``pass``, ``warn`` → ``pass``) and the result fits the size quota.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from trustwarden.engine import analyze_role
+from trustwarden.errors import PolicyError
+from trustwarden.model import Finding, Role, RoleResult, Settings, Status
+from trustwarden.policy import decode_document
+from trustwarden.remediate.document import minify, policy_size, pretty
+from trustwarden.remediate.edit import (
+    EXTERNAL_ID_KEY,
+    MFA_KEY,
+    remove_principals,
+    require_condition,
+    statement_name,
+    statements_of,
+)
+from trustwarden.remediate.mapping import ExternalIds
+
+DEFAULT_MAX_POLICY_SIZE = 2048
+
+# Findings whose statement lets an outsider in: the statements a condition fix targets.
+# TW002 ("*" protected only by External ID/MFA) is not one: another condition cannot fix it,
+# and the statement's existing External ID may belong to another third party.
+_EXPOSING_CODES = frozenset({"TW001", "TW004"})
+
+Analyzer = Callable[[Role, Settings], RoleResult]
+
+
+class PlanAction(StrEnum):
+    """What a plan would do to a role."""
+
+    CHANGE = "change"  # a fix is planned
+    NOTHING = "nothing-to-do"  # the role needs no fix (or not one that was asked for)
+    REFUSED = "refused"  # the role needs a fix but the requested one cannot be made safely
+
+
+@dataclass(frozen=True, slots=True)
+class FixOptions:
+    """What the user asked ``fix`` to do."""
+
+    external_ids: ExternalIds = field(default_factory=ExternalIds)
+    require_mfa: bool = False
+    remove_principals: tuple[str, ...] = ()
+    include_warn: bool = False
+    max_policy_size: int = DEFAULT_MAX_POLICY_SIZE
+
+    @property
+    def requested(self) -> bool:
+        """True when at least one kind of fix was asked for."""
+        return self.external_ids.requested or self.require_mfa or bool(self.remove_principals)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The planned fix for one role.
+
+    ``before``/``after`` are decoded documents (``after`` only for ``CHANGE``); ``changes``
+    lists the edits in words; ``reason`` says why a role is ``NOTHING`` or ``REFUSED``;
+    ``remaining`` lists findings the fixed policy would still have.
+    """
+
+    role: Role
+    action: PlanAction
+    status_before: Status
+    status_after: Status | None = None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    changes: tuple[str, ...] = ()
+    reason: str = ""
+    remaining: tuple[str, ...] = ()
+    size: int | None = None
+
+    @property
+    def written(self) -> str:
+        """The exact text ``apply`` sends to IAM (minified ``after``)."""
+        if self.after is None:
+            raise ValueError("only a CHANGE plan has a document to write")
+        return minify(self.after)
+
+
+def plan_roles(
+    roles: Iterable[Role],
+    settings: Settings,
+    options: FixOptions,
+    *,
+    analyze: Analyzer | None = None,
+) -> Iterator[Plan]:
+    """One plan per role, in input order."""
+    for role in roles:
+        yield plan_role(role, settings, options, analyze=analyze)
+
+
+def plan_role(
+    role: Role, settings: Settings, options: FixOptions, *, analyze: Analyzer | None = None
+) -> Plan:
+    """Plan the fix for one role (see the module docstring for the acceptance rule).
+
+    ``analyze`` defaults to :func:`trustwarden.engine.analyze_role`.
+    """
+    if analyze is None:
+        analyze = analyze_role
+    result = analyze(role, settings)
+    status = result.status
+    if status is Status.ERROR:
+        why = result.error or "the trust policy cannot be read"
+        return Plan(role, PlanAction.REFUSED, status, reason=f"cannot evaluate the role: {why}")
+    if status is Status.PASS or (status is Status.WARN and not options.include_warn):
+        reason = "passes" if status is Status.PASS else "warn only (use --include-warn)"
+        return Plan(role, PlanAction.NOTHING, status, reason=reason)
+    try:
+        before = decode_document(role.trust_document)
+    except PolicyError as exc:
+        return Plan(role, PlanAction.REFUSED, status, reason=f"cannot read the policy: {exc}")
+    return _plan_change(role, settings, options, analyze=analyze, status=status, before=before)
+
+
+def _plan_change(
+    role: Role,
+    settings: Settings,
+    options: FixOptions,
+    *,
+    analyze: Analyzer,
+    status: Status,
+    before: dict[str, Any],
+) -> Plan:
+    def refuse(reason: str, **extra: Any) -> Plan:
+        return Plan(role, PlanAction.REFUSED, status, before=before, reason=reason, **extra)
+
+    external_id = options.external_ids.for_role(role.arn, role.name)
+    if options.external_ids.requested and external_id is None:
+        source = options.external_ids.source or "the External ID map"
+        return refuse(
+            f"no External ID for this role in {source} (trustwarden never invents one: "
+            "ask the third party for the ID it issued to you)"
+        )
+    doc = copy.deepcopy(before)
+    changes: list[str] = []
+    if options.remove_principals:
+        changes += remove_principals(doc, options.remove_principals)
+        if not statements_of(doc):
+            return refuse("removing the principal would leave no statement in the trust policy")
+    if external_id is not None or options.require_mfa:
+        changes += _add_conditions(
+            role,
+            settings,
+            analyze,
+            doc,
+            external_id=external_id,
+            require_mfa=options.require_mfa,
+        )
+    if not changes:
+        result = analyze(role, settings)
+        return refuse("the requested fix changes nothing here", remaining=_describe(result))
+    after_result = analyze(dataclasses.replace(role, trust_document=doc), settings)
+    after_status = after_result.status
+    remaining = _describe(after_result)
+    if after_status not in (Status.PASS, Status.WARN) or after_status.rank >= status.rank:
+        return refuse(
+            f"the fixed policy would still be {after_status.value}",
+            status_after=after_status,
+            after=doc,
+            changes=tuple(changes),
+            remaining=remaining,
+        )
+    size = policy_size(doc)
+    if size > options.max_policy_size:
+        return refuse(
+            f"the fixed policy would be {size} characters (white space not counted), over the "
+            f"quota of {options.max_policy_size}; raise --max-policy-size if the account's "
+            "quota is higher, or shorten the policy",
+            status_after=after_status,
+            after=doc,
+            changes=tuple(changes),
+            size=size,
+        )
+    return Plan(
+        role,
+        PlanAction.CHANGE,
+        status,
+        status_after=after_status,
+        before=before,
+        after=doc,
+        changes=tuple(changes),
+        remaining=remaining,
+        size=size,
+    )
+
+
+def _add_conditions(
+    role: Role,
+    settings: Settings,
+    analyze: Analyzer,
+    doc: dict[str, Any],
+    *,
+    external_id: str | None,
+    require_mfa: bool,
+) -> list[str]:
+    """Add the requested conditions to every Allow statement the engine says exposes the role.
+
+    Repeats until the engine names no new statement: an engine may report only the first
+    statement that lets an outsider in.
+    """
+    changes: list[str] = []
+    done: set[int] = set()
+    for _ in range(len(statements_of(doc)) + 1):
+        result = analyze(dataclasses.replace(role, trust_document=doc), settings)
+        targets = _exposing_statements(result.findings, statements_of(doc)) - done
+        if not targets:
+            break
+        statements = statements_of(doc)
+        for index in sorted(targets):
+            done.add(index)
+            statement = statements[index]
+            where = statement_name(statement, index)
+            if external_id is not None:
+                changes += require_condition(
+                    statement,
+                    operator="StringEquals",
+                    key=EXTERNAL_ID_KEY,
+                    value=external_id,
+                    where=where,
+                )
+            if require_mfa:
+                changes += require_condition(
+                    statement, operator="Bool", key=MFA_KEY, value="true", where=where
+                )
+    return changes
+
+
+def _exposing_statements(findings: Iterable[Finding], statements: list[Any]) -> set[int]:
+    """Indexes of the Allow statements that the exposing findings point at."""
+    out: set[int] = set()
+    for finding in findings:
+        if finding.code not in _EXPOSING_CODES:
+            continue
+        label = finding.statement
+        for index, statement in enumerate(statements):
+            if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                continue
+            sid = statement.get("Sid")
+            if label is None:
+                # No location: every Allow statement with an AWS principal may be it.
+                if _has_aws_principal(statement):
+                    out.add(index)
+            elif (isinstance(label, int) and label == index) or (
+                isinstance(label, str) and label == sid
+            ):
+                out.add(index)
+    return out
+
+
+def _has_aws_principal(statement: dict[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    return principal == "*" or (isinstance(principal, dict) and "AWS" in principal)
+
+
+def _describe(result: RoleResult) -> tuple[str, ...]:
+    return tuple(f"{f.code} {f.message}" for f in result.findings)
+
+
+def render_diff(plan: Plan, *, context: int = 3) -> str:
+    """A unified diff of the pretty-printed documents (empty when nothing changes)."""
+    if plan.before is None or plan.after is None:
+        return ""
+    lines = difflib.unified_diff(
+        (pretty(plan.before) + "\n").splitlines(keepends=True),
+        (pretty(plan.after) + "\n").splitlines(keepends=True),
+        fromfile=f"{plan.role.arn} (current)",
+        tofile=f"{plan.role.arn} (planned)",
+        n=context,
+    )
+    return "".join(lines)
