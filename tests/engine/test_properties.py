@@ -1,0 +1,347 @@
+"""Engine invariants under random policies (hypothesis; bounded to run in seconds)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.engine.helpers import (
+    EXT_KEY,
+    FRIEND,
+    MFA_AGE,
+    MFA_PRESENT,
+    OTHER,
+    OTHER_ORG,
+    OUTSIDER,
+    OWN,
+    SETTINGS,
+    TRUSTED_ORG,
+    analyze,
+    arn,
+    aws,
+    check_consistency,
+    check_witnesses,
+    show,
+)
+from trustwarden.model import Status
+
+BOUNDED = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+NEW_EXTERNAL_ID = "prop-issued-ext-9"
+LATECOMER = "555555555555"
+
+# Principals that can never be the attacker, and principals that admit one.
+INSIDER_PRINCIPALS: list[Any] = [
+    aws(OWN),
+    aws(arn(OWN)),
+    aws(arn(OWN, "role/ci")),
+    aws(FRIEND),
+    aws(arn(FRIEND, "role/deployer")),
+    {"Service": "ec2.amazonaws.com"},
+    {"Federated": "accounts.google.com"},
+    aws(arn(OUTSIDER, partition="aws-cn")),
+    aws("AROAJQABLZS4A3QDU576Q"),
+    aws(arn(OWN), FRIEND),
+]
+OUTSIDER_PRINCIPALS: list[Any] = [
+    "*",
+    {"AWS": "*"},
+    aws(OUTSIDER),
+    aws(arn(OUTSIDER)),
+    aws(arn(OTHER, "user/u")),
+    aws(arn(OUTSIDER, "assumed-role/vendor/s", service="sts")),
+    aws(OWN, OUTSIDER),
+    {"AWS": OTHER, "Service": "lambda.amazonaws.com"},
+]
+
+ACTIONS: list[tuple[str, Any]] = [
+    ("Action", "sts:AssumeRole"),
+    ("Action", "sts:assumerole"),
+    ("Action", "sts:*"),
+    ("Action", "*"),
+    ("Action", "sts:Assume*"),
+    ("Action", ["sts:TagSession", "sts:AssumeRole"]),
+    ("Action", "sts:TagSession"),
+    ("Action", "sts:AssumeRoleWithSAML"),
+    ("NotAction", "sts:TagSession"),
+    ("NotAction", "sts:*"),
+]
+
+# (operator, key, values) fragments: weak, strong, attacker-chosen, identity-bound.
+FRAGMENTS: list[tuple[str, str, Any]] = [
+    ("StringEquals", EXT_KEY, "vendor-issued-7f3a"),
+    ("StringEqualsIgnoreCase", EXT_KEY, "Vendor-Issued"),
+    ("StringLike", EXT_KEY, "*"),
+    ("StringLike", EXT_KEY, "abc*"),
+    ("StringEqualsIfExists", EXT_KEY, "vendor-issued-7f3a"),
+    ("StringNotEquals", EXT_KEY, ["x1", "y2"]),
+    ("ForAllValues:StringEquals", EXT_KEY, "vendor-issued-7f3a"),
+    ("ForAnyValue:StringEquals", EXT_KEY, "vendor-issued-7f3a"),
+    ("StringEquals", EXT_KEY, "${aws:PrincipalAccount}"),
+    ("Null", EXT_KEY, "false"),
+    ("Bool", MFA_PRESENT, "true"),
+    ("Bool", MFA_PRESENT, True),
+    ("Bool", MFA_PRESENT, "false"),
+    ("BoolIfExists", MFA_PRESENT, "true"),
+    ("BoolIfExists", MFA_PRESENT, "false"),
+    ("Null", MFA_PRESENT, "false"),
+    ("Null", MFA_PRESENT, "true"),
+    ("Null", MFA_AGE, "false"),
+    ("NumericLessThan", MFA_AGE, "3600"),
+    ("NumericLessThanIfExists", MFA_AGE, "3600"),
+    ("StringEquals", "aws:PrincipalAccount", FRIEND),
+    ("StringEquals", "aws:PrincipalAccount", OUTSIDER),
+    ("StringNotEquals", "aws:PrincipalAccount", [OWN, FRIEND]),
+    ("StringEquals", "aws:PrincipalOrgID", TRUSTED_ORG),
+    ("StringEquals", "aws:PrincipalOrgID", OTHER_ORG),
+    ("StringNotEquals", "aws:PrincipalOrgID", TRUSTED_ORG),
+    ("ArnLike", "aws:PrincipalArn", arn(OWN, "role/*")),
+    ("ArnLike", "aws:PrincipalArn", arn(OUTSIDER, "role/*")),
+    ("IpAddress", "aws:SourceIp", "203.0.113.0/24"),
+    ("StringEquals", "aws:PrincipalTag/team", "blue"),
+    ("DateGreaterThan", "aws:CurrentTime", "2020-01-01T00:00:00Z"),
+]
+
+
+@dataclass(frozen=True)
+class GenStatement:
+    """A generated statement and whether its principals can include an outsider."""
+
+    body: dict[str, Any]
+    admits_outsider: bool
+
+
+@st.composite
+def conditions(draw: st.DrawFn) -> dict[str, Any] | None:
+    picked = draw(st.lists(st.sampled_from(FRAGMENTS), max_size=3))
+    if not picked:
+        return None
+    block: dict[str, Any] = {}
+    for operator, key, values in picked:
+        block.setdefault(operator, {})[key] = values
+    return block
+
+
+@st.composite
+def statements(draw: st.DrawFn) -> GenStatement:
+    effect = draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"]))
+    body: dict[str, Any] = {"Effect": effect}
+    shape = draw(st.sampled_from(["insider", "outsider", "outsider", "not-principal"]))
+    if shape == "insider":
+        body["Principal"] = draw(st.sampled_from(INSIDER_PRINCIPALS))
+    elif shape == "outsider":
+        body["Principal"] = draw(st.sampled_from(OUTSIDER_PRINCIPALS))
+    else:
+        body["NotPrincipal"] = draw(st.sampled_from([aws(arn(OWN)), aws(arn(OUTSIDER))]))
+    field, action = draw(st.sampled_from(ACTIONS))
+    body[field] = action
+    condition = draw(conditions())
+    if condition is not None:
+        body["Condition"] = condition
+    return GenStatement(body, shape != "insider")
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> tuple[dict[str, Any], list[GenStatement]]:
+    generated = draw(st.lists(statements(), min_size=1, max_size=4))
+    bodies = [g.body for g in generated]
+    as_object = len(bodies) == 1 and draw(st.booleans())
+    doc = {"Version": "2012-10-17", "Statement": bodies[0] if as_object else bodies}
+    return doc, generated
+
+
+def _protect(generated: list[GenStatement]) -> dict[str, Any]:
+    out = []
+    for g in generated:
+        body = copy.deepcopy(g.body)
+        if body["Effect"] == "Allow" and g.admits_outsider:
+            body.setdefault("Condition", {}).setdefault("StringEquals", {})[EXT_KEY] = (
+                NEW_EXTERNAL_ID
+            )
+        out.append(body)
+    return {"Version": "2012-10-17", "Statement": out}
+
+
+@BOUNDED
+@given(documents())
+def test_exact_external_id_on_every_outsider_allow_never_fails(
+    drawn: tuple[dict[str, Any], list[GenStatement]],
+) -> None:
+    _, generated = drawn
+    protected = _protect(generated)
+    result = analyze(protected)
+    assert result.status is not Status.FAIL, f"{json.dumps(protected)}\n{show(result)}"
+
+
+@BOUNDED
+@given(documents())
+def test_unprotected_outsider_allow_never_turns_fail_into_pass(
+    drawn: tuple[dict[str, Any], list[GenStatement]],
+) -> None:
+    doc, generated = drawn
+    before = analyze(doc)
+    extra = {"Effect": "Allow", "Principal": aws(arn(LATECOMER)), "Action": "sts:AssumeRole"}
+    widened = {"Version": "2012-10-17", "Statement": [g.body for g in generated] + [extra]}
+    after = analyze(widened)
+    context = f"{json.dumps(widened)}\nbefore:\n{show(before)}\nafter:\n{show(after)}"
+    assert after.status.rank >= before.status.rank, context
+    if before.status is Status.FAIL:
+        assert after.status is Status.FAIL, context
+    if all(g.body["Effect"] == "Allow" for g in generated):
+        assert after.status is Status.FAIL, context
+
+
+@BOUNDED
+@given(documents())
+def test_unconditioned_deny_for_everyone_never_fails(
+    drawn: tuple[dict[str, Any], list[GenStatement]],
+) -> None:
+    _, generated = drawn
+    guard = {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}
+    doc = {"Statement": [g.body for g in generated] + [guard]}
+    result = analyze(doc)
+    assert result.status is not Status.FAIL, f"{json.dumps(doc)}\n{show(result)}"
+
+
+@BOUNDED
+@given(documents())
+def test_every_fail_witness_replays(drawn: tuple[dict[str, Any], list[GenStatement]]) -> None:
+    doc, _ = drawn
+    result = analyze(doc)
+    check_consistency(result)
+    if result.status is Status.FAIL:
+        check_witnesses(doc, result, SETTINGS)
+
+
+@BOUNDED
+@given(documents(), st.sampled_from(["dict", "json", "url"]))
+def test_results_are_deterministic(
+    drawn: tuple[dict[str, Any], list[GenStatement]], form: str
+) -> None:
+    doc, generated = drawn
+    raw: object = doc
+    if form == "json":
+        raw = json.dumps(doc)
+    elif form == "url":
+        raw = quote(json.dumps(doc), safe="")
+    first = analyze(raw)
+    second = analyze(raw)
+    assert first == second
+    assert first.status is analyze(doc).status
+    reordered = {"Statement": [g.body for g in reversed(generated)]}
+    assert analyze(reordered).status is first.status, show(first)
+
+
+# --------------------------------------------------------------------------- garbage in
+
+_VOCAB = st.sampled_from(
+    [
+        "Version",
+        "Statement",
+        "Effect",
+        "Allow",
+        "Deny",
+        "Principal",
+        "NotPrincipal",
+        "AWS",
+        "Service",
+        "Federated",
+        "CanonicalUser",
+        "Action",
+        "NotAction",
+        "Condition",
+        "Sid",
+        "StringEquals",
+        "StringLike",
+        "Bool",
+        "Null",
+        "ForAllValues:StringEquals",
+        "NumericLessThan",
+        "IpAddress",
+        "DateGreaterThan",
+        "ArnLike",
+        "StringFooBar",
+        EXT_KEY,
+        MFA_PRESENT,
+        MFA_AGE,
+        "aws:SourceIp",
+        "aws:PrincipalAccount",
+        "*",
+        "sts:AssumeRole",
+        "sts:*",
+        OUTSIDER,
+        arn(OUTSIDER),
+        "AROAJQABLZS4A3QDU576Q",
+        "10.0.0.0/8",
+        "not-a-cidr",
+        "2020-01-01T00:00:00Z",
+        "yesterday",
+        "3600",
+        "abc",
+        "${aws:PrincipalAccount}",
+        "",
+        "arn:aws:iam::*:root",
+    ]
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**13),
+    st.floats(allow_nan=False),
+    _VOCAB,
+    st.text(max_size=8),
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(_VOCAB, st.text(max_size=6)), inner, max_size=4),
+    ),
+    max_leaves=25,
+)
+
+
+@st.composite
+def mutated_documents(draw: st.DrawFn) -> object:
+    """A valid-looking document with random values spliced in, or plain random JSON."""
+    doc, _ = draw(documents())
+    statements_ = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+    for _ in range(draw(st.integers(0, 3))):
+        target = draw(st.sampled_from(statements_))
+        field = draw(_VOCAB)
+        target[field] = draw(_JSON)
+    if draw(st.booleans()):
+        doc["Statement"] = draw(st.sampled_from([statements_, draw(_JSON)]))
+    return doc
+
+
+_ANY_INPUT = st.one_of(
+    mutated_documents(),
+    _JSON,
+    st.dictionaries(_VOCAB, _JSON, max_size=4),
+    st.text(max_size=40),
+    _JSON.map(json.dumps),
+    _JSON.map(lambda v: quote(json.dumps(v), safe="")),
+    mutated_documents().map(json.dumps),
+)
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(_ANY_INPUT)
+def test_random_documents_never_crash(raw: object) -> None:
+    result = analyze(raw)
+    check_consistency(result)
