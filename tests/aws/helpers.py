@@ -79,13 +79,24 @@ def error_response(
     return AWSResponse(url, status, headers, _StaticRaw(body))
 
 
+def _is_json_protocol(request: Any) -> bool:
+    return "X-Amz-Target" in request.headers
+
+
 def request_params(request: Any) -> dict[str, str]:
-    """Form parameters of a query-protocol request (``Action``, ``RoleArn``, ...)."""
+    """Parameters of a request plus its ``Action``, for query and JSON protocols alike."""
     body = request.body
     if isinstance(body, bytes):
         body = body.decode()
     if not isinstance(body, str):
-        return {}
+        body = ""
+    if _is_json_protocol(request):
+        target = request.headers["X-Amz-Target"]
+        target = target.decode() if isinstance(target, bytes) else target
+        loaded = json.loads(body) if body else {}
+        params = {k: str(v) for k, v in loaded.items()}
+        params["Action"] = target.rsplit(".", 1)[-1]
+        return params
     return {k: v[0] for k, v in parse_qs(body).items()}
 
 
@@ -108,3 +119,79 @@ def assumed_client(service: str, role_arn: str) -> Any:
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
     )
+
+
+def trust_account(account_id: str) -> dict[str, Any]:
+    """A trust policy that lets ``account_id`` assume the role with no condition."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+class SeededOrg:
+    """An organisation created in moto: management account ``123456789012`` plus members."""
+
+    def __init__(self, org_id: str, management: str, members: list[str]) -> None:
+        self.org_id = org_id
+        self.management = management
+        self.members = members
+
+
+def seed_org(
+    members: int,
+    roles_per_account: int,
+    *,
+    member_role: str = "TrustwardenAuditRole",
+    trust: dict[str, Any] | None = None,
+    management_roles: int = 0,
+) -> SeededOrg:
+    """Create an organisation and seed roles into each member through assumed-role credentials."""
+    org = boto3.client("organizations")
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    management = boto3.client("sts").get_caller_identity()["Account"]
+    ids: list[str] = []
+    for i in range(members):
+        status = org.create_account(
+            AccountName=f"member-{i}", Email=f"m{i}@example.com", RoleName=member_role
+        )["CreateAccountStatus"]
+        account_id = status["AccountId"]
+        ids.append(account_id)
+        iam = assumed_client("iam", f"arn:aws:iam::{account_id}:role/{member_role}")
+        create_roles(iam, roles_per_account, prefix=f"app-{i}", trust=trust)
+    if management_roles:
+        create_roles(boto3.client("iam"), management_roles, prefix="mgmt", trust=trust)
+    return SeededOrg(org_id, management, sorted(ids))
+
+
+class Injector:
+    """A ``before-send`` hook that answers some requests with a canned AWS error."""
+
+    def __init__(
+        self, decide: Callable[[dict[str, str], int], tuple[int, str, str] | None]
+    ) -> None:
+        self._decide = decide
+        self._lock = threading.Lock()
+        self.sent = 0
+        self.injected: Counter[str] = Counter()
+
+    def __call__(self, request: Any, **_: Any) -> AWSResponse | None:
+        params = request_params(request)
+        with self._lock:
+            self.sent += 1
+            number = self.sent
+        answer = self._decide(params, number)
+        if answer is None:
+            return None
+        status, code, message = answer
+        with self._lock:
+            self.injected[f"{params.get('Action')}:{code}"] += 1
+        return error_response(
+            request.url, status, code, message, query=not _is_json_protocol(request)
+        )

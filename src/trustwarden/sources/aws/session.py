@@ -9,6 +9,7 @@ Both honour ``AWS_ENDPOINT_URL`` and the usual retry settings, and both raise
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,8 @@ SESSION_NAME_PREFIX = "trustwarden"
 #: including member-account sessions (e.g. ``("before-call.*.*", counter)``).
 EventHooks = Sequence[tuple[str, Callable[..., Any]]]
 
+_CLIENT_LOCK = threading.Lock()
+
 
 def default_session_name(now: Callable[[], float] = time.time) -> str:
     """``trustwarden-<UTC timestamp>``: shows up in CloudTrail as the tool's session."""
@@ -54,8 +57,13 @@ class AwsContext:
     hooks: tuple[tuple[str, Callable[..., Any]], ...] = field(default=())
 
     def client(self, service: str) -> Any:
-        """A new botocore client for ``service`` with the context's retry configuration."""
-        return self.session.client(service, region_name=self.region, config=self.config)
+        """A new botocore client for ``service`` with the context's retry configuration.
+
+        Safe to call from several threads (boto3 sessions are not thread-safe; creating
+        clients is serialised, using them is not).
+        """
+        with _CLIENT_LOCK:
+            return self.session.client(service, region_name=self.region, config=self.config)
 
 
 def make_config(*, max_attempts: int = 10, retry_mode: str = "adaptive", pool: int = 16) -> Config:
@@ -128,14 +136,19 @@ def make_session(
     )
 
 
-def assume(ctx: AwsContext, role_arn: str, *, external_id: str | None = None) -> AwsContext:
+def assume(
+    ctx: AwsContext, role_arn: str, *, external_id: str | None = None, sts: Any = None
+) -> AwsContext:
     """Enter ``role_arn`` from ``ctx`` with auto-refreshing temporary credentials.
 
     Costs one STS ``AssumeRole`` call (again only when the credentials near expiry). The
     account id comes from the assumed-role ARN, so no ``GetCallerIdentity`` is needed.
-    Raises botocore exceptions unchanged; callers decide whether that is fatal.
+    Pass ``sts`` (a client of ``ctx``) when calling from several threads: boto3 sessions
+    are not thread-safe, clients are. Raises botocore exceptions unchanged; callers decide
+    whether that is fatal.
     """
-    sts = ctx.client("sts")
+    if sts is None:
+        sts = ctx.client("sts")
     assumed: list[str] = []
 
     def fetch() -> dict[str, str]:
@@ -155,10 +168,12 @@ def assume(ctx: AwsContext, role_arn: str, *, external_id: str | None = None) ->
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
     )
+    with _CLIENT_LOCK:
+        loader = ctx.session._session.get_component("data_loader")
     core = botocore.session.Session(profile=ctx.profile)
     # Share the parsed service models with the parent session: creating clients for
     # hundreds of accounts would otherwise re-read the same JSON models each time.
-    core.register_component("data_loader", ctx.session._session.get_component("data_loader"))
+    core.register_component("data_loader", loader)
     core._credentials = credentials
     session = boto3.Session(botocore_session=core, region_name=ctx.region)
     _register(session, ctx.hooks)
