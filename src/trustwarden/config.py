@@ -1,0 +1,180 @@
+"""Configuration files: ``.trustwarden.toml`` or ``[tool.trustwarden]`` in ``pyproject.toml``.
+
+Where the configuration comes from, first match wins:
+
+1. the file given explicitly (``--config PATH``); a file named ``pyproject.toml`` is read
+   from its ``[tool.trustwarden]`` table, any other file from its top level;
+2. ``.trustwarden.toml`` in the working directory;
+3. the ``[tool.trustwarden]`` table of ``pyproject.toml`` in the working directory (only
+   when there is no ``.trustwarden.toml``).
+
+No file (or a ``pyproject.toml`` without the table) gives the empty configuration. Keys::
+
+    trusted_accounts = ["222222222222"]   # 12-digit account ids, as strings
+    trusted_orgs = ["o-a1b2c3d4e5"]       # organization ids
+    fail_on = "fail"                      # "fail" | "warn" | "never"
+    format = "table"                      # output format name
+
+Unknown keys are an error (so a typo never silently does nothing). Command-line values add
+to the file's trusted accounts and organisations (:func:`build_settings`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trustwarden.errors import ConfigError
+from trustwarden.model import Settings
+
+CONFIG_FILE = ".trustwarden.toml"
+PYPROJECT = "pyproject.toml"
+FAIL_ON_VALUES = ("fail", "warn", "never")
+KNOWN_KEYS = ("trusted_accounts", "trusted_orgs", "fail_on", "format")
+
+_ACCOUNT_RE = re.compile(r"[0-9]{12}")
+_ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
+
+
+@dataclass(frozen=True, slots=True)
+class FileConfig:
+    """What a configuration file says; ``None`` means "not set". ``path`` is the file read."""
+
+    path: Path | None = None
+    trusted_accounts: tuple[str, ...] = ()
+    trusted_orgs: tuple[str, ...] = ()
+    fail_on: str | None = None
+    format: str | None = None
+
+
+def validate_account_id(value: object) -> str:
+    """``value`` if it is a 12-digit AWS account id (a string); else :class:`ConfigError`."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ConfigError(f"account id {value!r} is not a string of 12 digits")
+    if isinstance(value, int):
+        raise ConfigError(
+            f"account id {value} is a number, not a string",
+            hint=f'quote it ("{value:012d}") so that leading zeros are kept',
+        )
+    if not _ACCOUNT_RE.fullmatch(value):
+        raise ConfigError(
+            f"invalid account id {value!r}: expected exactly 12 digits",
+            hint="an AWS account id looks like 123456789012 (keep any leading zeros)",
+        )
+    return value
+
+
+def validate_org_id(value: object) -> str:
+    """``value`` if it is an AWS Organizations id (``o-`` + 10-32 lowercase letters/digits)."""
+    if not isinstance(value, str) or not _ORG_RE.fullmatch(value):
+        raise ConfigError(
+            f"invalid organization id {value!r}: expected 'o-' and 10 to 32 lowercase "
+            "letters or digits",
+            hint="an organization id looks like o-a1b2c3d4e5",
+        )
+    return value
+
+
+def load_config(path: Path | None, cwd: Path) -> FileConfig:
+    """Read the configuration: ``path`` if given, else the files in ``cwd`` (see module doc)."""
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: configuration file not found")
+        table = _read_toml(path)
+        if path.name == PYPROJECT:
+            return _from_table(_tool_table(table, path) or {}, path)
+        return _from_table(table, path)
+    own = cwd / CONFIG_FILE
+    if own.is_file():
+        return _from_table(_read_toml(own), own)
+    pyproject = cwd / PYPROJECT
+    if pyproject.is_file():
+        tool = _tool_table(_read_toml(pyproject), pyproject)
+        if tool is not None:
+            return _from_table(tool, pyproject)
+    return FileConfig()
+
+
+def build_settings(
+    config: FileConfig, trusted_accounts: Iterable[str], trusted_orgs: Iterable[str]
+) -> Settings:
+    """The engine's :class:`Settings`: the file's trusted ids plus the command line's."""
+    accounts = {*config.trusted_accounts, *(validate_account_id(a) for a in trusted_accounts)}
+    orgs = {*config.trusted_orgs, *(validate_org_id(o) for o in trusted_orgs)}
+    return Settings(trusted_accounts=frozenset(accounts), trusted_orgs=frozenset(orgs))
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # the message names line and column
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _tool_table(table: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:
+    tool = table.get("tool", {})
+    section = tool.get("trustwarden") if isinstance(tool, Mapping) else None
+    if section is not None and not isinstance(section, Mapping):
+        raise ConfigError(f"{path}: [tool.trustwarden] must be a table")
+    return section
+
+
+def _from_table(table: Mapping[str, Any], path: Path) -> FileConfig:
+    for key in table:
+        if key not in KNOWN_KEYS:
+            close = difflib.get_close_matches(key.replace("-", "_"), KNOWN_KEYS, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(KNOWN_KEYS)}"
+            )
+            raise ConfigError(f"{path}: unknown key {key!r}", hint=hint)
+    try:
+        accounts = _ids(table, "trusted_accounts", validate_account_id)
+        orgs = _ids(table, "trusted_orgs", validate_org_id)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", hint=exc.hint) from None
+    fail_on = _optional_str(table, "fail_on", path)
+    if fail_on is not None and fail_on not in FAIL_ON_VALUES:
+        raise ConfigError(
+            f"{path}: fail_on must be one of {', '.join(FAIL_ON_VALUES)}, not {fail_on!r}"
+        )
+    return FileConfig(
+        path=path,
+        trusted_accounts=accounts,
+        trusted_orgs=orgs,
+        fail_on=fail_on,
+        format=_optional_str(table, "format", path),
+    )
+
+
+def _ids(table: Mapping[str, Any], key: str, validate: Callable[[object], str]) -> tuple[str, ...]:
+    values = table.get(key, [])
+    if not isinstance(values, list):
+        raise ConfigError(f'{key} must be a list of strings, like {key} = ["..."]')
+    checked: dict[str, None] = {}  # keeps the first-seen order, drops duplicates
+    for position, value in enumerate(values):
+        try:
+            checked[validate(value)] = None
+        except ConfigError as exc:
+            raise ConfigError(f"{key}[{position}]: {exc.message}", hint=exc.hint) from None
+    return tuple(checked)
+
+
+def _optional_str(table: Mapping[str, Any], key: str, path: Path) -> str | None:
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{path}: {key} must be a string, not {type(value).__name__}")
+    return value

@@ -1,0 +1,329 @@
+"""Offline sources: IAM JSON exported with the AWS CLI, the shape detected per file.
+
+Accepted shapes (by their top-level keys):
+
+- ``aws iam get-account-authorization-details``: ``RoleDetailList`` (also ``UserDetailList``,
+  ``GroupDetailList``, ``Policies``). Inline policies and attached managed policies become
+  :class:`Permissions`; customer-managed documents are resolved from ``Policies``.
+- ``aws iam list-roles``: ``Roles``; a bare JSON list of role entries (``--query Roles``).
+- ``aws iam get-role``: ``Role``.
+- a bare trust-policy document (``Statement``), as a JSON object, a JSON string or
+  URL-encoded JSON. Its role's account id must be given; the role name is the file stem.
+
+Roles are yielded lazily in input order. Large arrays are streamed element by element (see
+:mod:`trustwarden.sources.jsonstream`); when ``Policies`` comes after ``RoleDetailList`` (as
+the AWS CLI writes it), the file is read twice so that every role's permissions are known
+when it is yielded, instead of holding all roles in memory. Trust documents are kept raw
+(object or string): the engine decodes them, so a malformed one is an ``error`` result for
+that role. A role entry without ``Arn``/``RoleName`` becomes a :class:`Skipped`; a file that
+cannot be read or has no recognised shape raises :class:`InputError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from trustwarden.config import validate_account_id
+from trustwarden.errors import InputError, PolicyError
+from trustwarden.model import Origin, Permissions, Role, Skipped
+from trustwarden.policy import decode_document
+from trustwarden.sources.jsonstream import JsonStream
+from trustwarden.sources.permissions import PolicyIndex, index_entry, role_permissions
+
+AUTHZ = "authz"
+LIST_ROLES = "list-roles"
+GET_ROLE = "get-role"
+POLICY = "policy"
+
+ACCEPTED_SHAPES = (
+    "accepted inputs: the JSON output of 'aws iam get-account-authorization-details', "
+    "'aws iam list-roles' or 'aws iam get-role', a JSON list of role entries, or a "
+    "trust-policy document (with --account-id)"
+)
+
+_SHAPE_BY_KEY = {
+    "RoleDetailList": AUTHZ,
+    "UserDetailList": AUTHZ,
+    "GroupDetailList": AUTHZ,
+    "Policies": AUTHZ,
+    "Roles": LIST_ROLES,
+    "Role": GET_ROLE,
+    "Statement": POLICY,
+}
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/.+")
+
+Item = Role | Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class _File:
+    path: Path
+    name: str
+    account_id: str | None
+
+
+def load_files(paths: Iterable[Path], *, account_id: str | None = None) -> Iterator[Item]:
+    """Roles (and skipped entries) of every file in ``paths``, in order."""
+    for path in paths:
+        yield from load_file(path, account_id=account_id)
+
+
+def load_file(path: Path, *, account_id: str | None = None) -> Iterator[Item]:
+    """Roles (and skipped entries) of one file, in input order, read lazily.
+
+    ``account_id`` is only used for a bare trust-policy document (the role's account); the
+    other shapes take each role's account from its ARN. Raises :class:`ConfigError` at once
+    for an invalid ``account_id`` and :class:`InputError` (while iterating) for a file that
+    cannot be read or is of no recognised shape.
+    """
+    if account_id is not None:
+        account_id = validate_account_id(account_id)
+    return _load(_File(path=path, name=str(path), account_id=account_id))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _open(file: _File) -> TextIO:
+    try:
+        return file.path.open(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{file.name}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{file.name}: is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{file.name}: cannot read: {exc.strerror or exc}") from None
+
+
+def _load(file: _File) -> Iterator[Item]:
+    with _open(file) as handle:
+        stream = JsonStream(handle, file.name)
+        first = stream.peek()
+        if not first:
+            raise InputError(f"{file.name}: the file is empty", hint=ACCEPTED_SHAPES)
+        if first == "[":
+            yield from _entries(stream, file, LIST_ROLES, "", None)
+            stream.end()
+            return
+        if first != "{":
+            yield _policy_from_text(stream, file)
+            return
+        second_pass = yield from _walk(stream, file)
+    if second_pass is not None:
+        policies, from_occurrence = second_pass
+        with _open(file) as handle:
+            yield from _deferred_roles(
+                JsonStream(handle, file.name), file, policies, from_occurrence
+            )
+
+
+def _walk(stream: JsonStream, file: _File) -> Generator[Item, None, tuple[PolicyIndex, int] | None]:
+    """Walk the top-level object, yielding what can be yielded in this pass.
+
+    Returns ``(policies, n)`` when the ``RoleDetailList`` occurrences from the ``n``-th on
+    came before ``Policies`` and must be read again, else ``None``.
+    """
+    shape: str | None = None
+    stored: dict[str, object] = {}
+    policies: dict[str, Mapping[str, Any]] | None = None
+    occurrence = 0
+    deferred_from: int | None = None
+    for key in stream.object_keys():
+        if shape is None:
+            shape = _SHAPE_BY_KEY.get(key)
+        if shape == AUTHZ and key == "RoleDetailList":
+            if policies is None or deferred_from is not None:
+                deferred_from = occurrence if deferred_from is None else deferred_from
+                _skip_list(stream, key)
+            else:
+                yield from _entries(stream, file, AUTHZ, "/RoleDetailList", policies)
+            occurrence += 1
+        elif shape == AUTHZ and key == "Policies":
+            policies = _read_policies(stream, policies)
+        elif shape == AUTHZ and key in ("UserDetailList", "GroupDetailList"):
+            _skip_list(stream, key)
+        elif shape == LIST_ROLES and key == "Roles":
+            yield from _entries(stream, file, LIST_ROLES, "/Roles", None)
+        elif shape == GET_ROLE and key == "Role":
+            line = stream.line()
+            yield _role(stream.value(), file, GET_ROLE, pointer="/Role", line=line, policies=None)
+        else:
+            stored[key] = stream.value()
+    stream.end()
+    if shape is None:
+        keys = ", ".join(stored) or "none"
+        raise InputError(
+            f"{file.name}: not a recognised IAM export (top-level keys: {keys})",
+            hint=ACCEPTED_SHAPES,
+        )
+    if shape == POLICY:
+        yield _policy_role(stored, file)
+    if deferred_from is None:
+        return None
+    return (policies or {}), deferred_from
+
+
+def _deferred_roles(
+    stream: JsonStream, file: _File, policies: PolicyIndex, from_occurrence: int
+) -> Iterator[Item]:
+    """Second pass: the ``RoleDetailList`` occurrences the first pass had to skip."""
+    occurrence = 0
+    for key in stream.object_keys():
+        if key == "RoleDetailList":
+            if occurrence >= from_occurrence:
+                yield from _entries(stream, file, AUTHZ, "/RoleDetailList", policies)
+            else:
+                stream.skip()
+            occurrence += 1
+        else:
+            stream.skip()
+
+
+def _skip_list(stream: JsonStream, key: str) -> None:
+    if stream.peek() != "[":
+        raise stream.error(f"{key} is not a list", pos=None)
+    stream.skip()
+
+
+def _read_policies(
+    stream: JsonStream, index: dict[str, Mapping[str, Any]] | None
+) -> dict[str, Mapping[str, Any]]:
+    index = {} if index is None else index
+    if stream.peek() != "[":
+        raise stream.error("Policies is not a list")
+    for _, _, entry in stream.array():
+        index_entry(index, entry)
+    return index
+
+
+def _entries(
+    stream: JsonStream, file: _File, source: str, pointer: str, policies: PolicyIndex | None
+) -> Iterator[Item]:
+    if stream.peek() != "[":
+        raise stream.error(f"{pointer.lstrip('/')} is not a list")
+    for index, line, entry in stream.array():
+        yield _role(entry, file, source, pointer=f"{pointer}/{index}", line=line, policies=policies)
+
+
+# --------------------------------------------------------------------------- building roles
+
+
+def _role(
+    entry: object,
+    file: _File,
+    source: str,
+    *,
+    pointer: str,
+    line: int,
+    policies: PolicyIndex | None,
+) -> Item:
+    """One role entry as a :class:`Role`, or a :class:`Skipped` saying why it is not one."""
+    what = f"role entry {pointer} in {file.name} (line {line})"
+    if not isinstance(entry, dict):
+        return Skipped(what=what, reason="it is not a JSON object")
+    arn = entry.get("Arn")
+    if not isinstance(arn, str) or not arn:
+        return Skipped(what=what, reason="it has no Arn")
+    match = _ROLE_ARN.fullmatch(arn)
+    if match is None:
+        return Skipped(what=what, reason=f"its Arn {arn!r} is not an IAM role ARN")
+    account = match["account"]
+    name = entry.get("RoleName")
+    if not isinstance(name, str) or not name:
+        return Skipped(what=what, reason="it has no RoleName", account_id=account)
+    extra = _extra(entry)
+    permissions: Permissions | None = None
+    if policies is not None or "RolePolicyList" in entry or "AttachedManagedPolicies" in entry:
+        permissions, problems = role_permissions(entry, policies or {})
+        if problems:
+            extra["permission_problems"] = tuple(problems)
+    return Role(
+        arn=arn,
+        name=name,
+        account_id=account,
+        trust_document=entry.get("AssumeRolePolicyDocument"),
+        origin=Origin(
+            source=source, file=file.name, pointer=pointer, line=line, account_id=account
+        ),
+        permissions=permissions,
+        extra=extra,
+    )
+
+
+def _extra(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts reports may show, with the keys the live AWS source uses."""
+    extra: dict[str, Any] = {}
+    for key, field in (
+        ("path", "Path"),
+        ("role_id", "RoleId"),
+        ("created", "CreateDate"),
+        ("description", "Description"),
+    ):
+        value = entry.get(field)
+        if isinstance(value, str):
+            extra[key] = value
+    tags = entry.get("Tags")
+    if isinstance(tags, list) and tags:
+        extra["tags"] = {
+            str(t["Key"]): str(t.get("Value", ""))
+            for t in tags
+            if isinstance(t, Mapping) and "Key" in t
+        }
+    last_used = entry.get("RoleLastUsed")
+    if isinstance(last_used, Mapping):
+        if isinstance(last_used.get("LastUsedDate"), str):
+            extra["last_used"] = last_used["LastUsedDate"]
+        if isinstance(last_used.get("Region"), str):
+            extra["last_used_region"] = last_used["Region"]
+    return extra
+
+
+def _policy_role(document: object, file: _File) -> Role:
+    """The role a bare trust-policy file stands for: named after the file."""
+    if file.account_id is None:
+        raise InputError(
+            f"{file.name}: a bare trust-policy document needs the role's account id",
+            hint="pass --account-id 123456789012 (the role name defaults to the file name)",
+        )
+    name = file.path.stem
+    arn = f"arn:aws:iam::{file.account_id}:role/{name}"
+    return Role(
+        arn=arn,
+        name=name,
+        account_id=file.account_id,
+        trust_document=document,
+        origin=Origin(
+            source=POLICY, file=file.name, pointer="", line=1, account_id=file.account_id
+        ),
+    )
+
+
+def _policy_from_text(stream: JsonStream, file: _File) -> Role:
+    """A file holding a policy as a JSON string or as URL-encoded JSON text."""
+    if stream.peek() == '"':
+        raw: object = stream.value()
+        stream.end()
+    elif stream.peek() == "%":
+        raw = stream.rest().strip()
+    else:
+        value = stream.value()  # raises for text that is not JSON
+        raise InputError(
+            f"{file.name}: not a recognised IAM export (a JSON {type(value).__name__})",
+            hint=ACCEPTED_SHAPES,
+        )
+    try:
+        document = decode_document(raw)
+    except PolicyError as exc:
+        raise InputError(
+            f"{file.name}: not a recognised IAM export ({exc.message})", hint=ACCEPTED_SHAPES
+        ) from None
+    if "Statement" not in document:
+        raise InputError(
+            f"{file.name}: not a recognised IAM export (an encoded document without Statement)",
+            hint=ACCEPTED_SHAPES,
+        )
+    return _policy_role(raw, file)
