@@ -82,8 +82,6 @@ def why_lines(result: RoleResult) -> list[Text]:
         if finding.witness is not None:
             lines.append(Text(f"e.g. {finding.witness.describe()}", style="italic"))
         lines.extend(Text(f"note: {note}", style="dim") for note in finding.notes)
-    if result.status is Status.ERROR and result.error:
-        lines.append(Text(result.error))
     return lines
 
 

@@ -1,0 +1,214 @@
+"""``trustwarden scan``: evaluate every role of a source and write a report.
+
+The command is a thin loop: resolve settings, open the source (set-up errors surface before
+any output), open the output, then stream each event to the format's writer while counting
+verdicts for the exit code. Ctrl-C closes the report with what was finished (marked
+incomplete) and exits 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from trustwarden import __version__
+from trustwarden.cli.options import (
+    DEFAULT_FORMAT,
+    AppContext,
+    SourceSpec,
+    TrustSpec,
+    effective_fail_on,
+    fail_on_option,
+    input_options,
+    open_events,
+    pass_app,
+    resolve_config,
+    trust_options,
+)
+from trustwarden.errors import ConfigError, ExitCode
+from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
+from trustwarden.model import RoleResult, Skipped, Status
+
+STATUSES = (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)
+
+
+def scan_exit_code(counts: Mapping[str, int], skipped: int, fail_on: str) -> ExitCode:
+    """The documented exit code for a finished scan.
+
+    2 when any role could not be evaluated or anything was skipped (whatever ``fail_on``
+    says), else 1 when a role's verdict is at or above ``fail_on``, else 0.
+    """
+    if counts.get(Status.ERROR.value, 0) or skipped:
+        return ExitCode.USAGE
+    if fail_on == "never":
+        return ExitCode.OK
+    threshold = Status(fail_on).rank
+    for status in (Status.FAIL, Status.WARN):
+        if status.rank >= threshold and counts.get(status.value, 0):
+            return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+class OutputTarget:
+    """Where the report goes: stdout, or a file written atomically.
+
+    A file is written to a temporary sibling (mode 0600: reports describe exposures) and
+    renamed over ``path`` on :meth:`commit`, so a failed run never leaves a half-written
+    report; :meth:`discard` removes the temporary file.
+    """
+
+    def __init__(self, path: Path | None, stdout: TextIO) -> None:
+        self.path = path
+        self._tmp: Path | None = None
+        if path is None:
+            self.stream: TextIO = stdout
+            return
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write {path}: {exc.strerror or exc}",
+                hint="check that the directory exists and is writable",
+            ) from None
+        self._tmp = Path(name)
+        self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+
+    def commit(self) -> None:
+        """Flush; for a file, move it into place."""
+        self.stream.flush()
+        if self.path is None or self._tmp is None:
+            return
+        self.stream.close()
+        try:
+            self._tmp.replace(self.path)
+        except OSError as exc:
+            self.discard()
+            raise ConfigError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+        self._tmp = None
+
+    def discard(self) -> None:
+        """Drop a file that was not committed (stdout is left alone)."""
+        if self._tmp is None:
+            return
+        with contextlib.suppress(OSError):
+            self.stream.close()
+        self._tmp.unlink(missing_ok=True)
+        self._tmp = None
+
+
+@click.command("scan")
+@input_options
+@trust_options
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(format_names()),
+    default=None,
+    help="Output format (default: table, or `format` in the config file).",
+)
+@click.option(
+    "--output",
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to PATH instead of standard output.",
+)
+@fail_on_option
+@click.option("--quiet", "-q", is_flag=True, help="No messages on standard error except errors.")
+@pass_app
+def scan_command(
+    app: AppContext,
+    *,
+    source: SourceSpec,
+    trust: TrustSpec,
+    format_name: str | None,
+    output: Path | None,
+    fail_on: str | None,
+    quiet: bool,
+) -> int:
+    """Find roles that outside accounts can assume without an External ID or MFA."""
+    config = resolve_config(trust, source=source, cwd=app.cwd)
+    threshold = effective_fail_on(fail_on, config)
+    fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
+    target = OutputTarget(output, app.stdout)  # a bad --output fails before any AWS set-up
+    try:
+        opened = open_events(source, config.settings, app=app, quiet=quiet)
+        to_terminal = output is None and app.is_terminal(app.stdout)
+        options = RenderOptions(
+            color=output is None and app.wants_color(app.stdout),
+            width=app.width(app.stdout) if output is None else None,
+        )
+        run = RunInfo(
+            tool_version=__version__, settings=opened.settings, started_at=app.timestamp()
+        )
+        writer = fmt.open(target.stream, run, options)
+        counts = {s.value: 0 for s in STATUSES}
+        skipped = 0
+        # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
+        echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
+        complete = True
+        try:
+            for event in opened.events:
+                if isinstance(event, Skipped):
+                    writer.add_skipped(event)
+                    skipped += 1
+                    if echo_skipped:
+                        app.warn(f"skipped {event.what}: {event.reason}")
+                elif isinstance(event, RoleResult):
+                    writer.add_result(event)
+                    counts[event.status.value] += 1
+        except KeyboardInterrupt:
+            complete = False
+            close = getattr(opened.events, "close", None)
+            if callable(close):
+                close()  # stops a live scan's workers
+        writer.close(finished_at=app.timestamp(), complete=complete)
+        target.commit()
+    except BaseException:
+        target.discard()
+        raise
+    if not complete:
+        app.error("interrupted: the report holds the roles finished so far")
+        return ExitCode.INTERRUPTED
+    code = scan_exit_code(counts, skipped, threshold)
+    if not quiet:
+        _say_outcome(app, counts, skipped, output=output, format_name=fmt.name, code=code)
+    return code
+
+
+def _say_outcome(
+    app: AppContext,
+    counts: Mapping[str, int],
+    skipped: int,
+    *,
+    output: Path | None,
+    format_name: str,
+    code: ExitCode,
+) -> None:
+    total = sum(counts.values())
+    if output is not None:
+        shown = ", ".join(f"{counts[s.value]} {s.value}" for s in STATUSES)
+        extra = f", {skipped} skipped" if skipped else ""
+        app.info(
+            f"wrote {format_name} report to {output}: {_count(total, 'role')} ({shown}{extra})"
+        )
+    elif code is ExitCode.USAGE and format_name != "table":
+        errors = counts[Status.ERROR.value]
+        parts = []
+        if errors:
+            parts.append(f"{_count(errors, 'role')} could not be evaluated")
+        if skipped:
+            parts.append(f"{_count(skipped, 'item')} skipped")
+        app.warn(f"{' and '.join(parts)}; see the report")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+__all__ = ["OutputTarget", "scan_command", "scan_exit_code"]
