@@ -191,19 +191,8 @@ class AttackerSearch:
             return ()
         if service == "iam" and resource == "root":
             return self._account_identities(account)
-        if resource.startswith("user/"):
-            return (Identity(account, value, "User"),)
-        if resource.startswith("role/"):
-            name = resource.rsplit("/", 1)[-1]
-            session = f"arn:{partition}:sts::{account}:assumed-role/{name}/{WITNESS_NAME}"
-            return (Identity(account, value, "AssumedRole", session),)
-        if resource.startswith("assumed-role/"):
-            role_name = resource.split("/")[1]
-            role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
-            return (Identity(account, role_arn, "AssumedRole", value),)
-        if resource.startswith("federated-user/"):
-            return (Identity(account, value, "FederatedUser"),)
-        return ()
+        named = _named_identity(value)
+        return (named,) if named else ()
 
     def _wildcard_identities(self) -> tuple[Identity, ...]:
         if self._wildcard_accounts is None:
@@ -235,13 +224,25 @@ class AttackerSearch:
                 f"arn:{p}:sts::{account}:assumed-role/{WITNESS_NAME}/{WITNESS_NAME}",
             ),
         ]
-        seen = {i.principal_arn for i in idents}
+        seen = {(i.principal_arn, i.session_arn) for i in idents}
+        # Principals the policy names in this account (e.g. exempted by a Deny's NotPrincipal).
+        for st in self.policy.statements:
+            for principal in (*st.principals, *(st.not_principals or ())):
+                named = _named_identity(principal.value) if principal.kind == "AWS" else None
+                if (
+                    named
+                    and named.account_id == account
+                    and named.principal_arn.startswith(f"arn:{p}:")
+                    and (named.principal_arn, named.session_arn) not in seen
+                ):
+                    seen.add((named.principal_arn, named.session_arn))
+                    idents.append(named)
         for cond in self._conds_by_key.get("aws:principalarn", ()):
             for value in cond.values:
                 arn = _instantiate_principal_arn(value, p, account)
-                if arn is None or arn in seen:
+                if arn is None or any(arn == known for known, _ in seen):
                     continue
-                seen.add(arn)
+                seen.add((arn, None))
                 kind = arn.split(":", 5)[5].split("/", 1)[0]
                 if kind == "user":
                     idents.append(Identity(account, arn, "User"))
@@ -449,6 +450,26 @@ def to_witness(request: Request, spelling: Mapping[str, str] | None = None) -> W
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _named_identity(value: str) -> Identity | None:
+    """The caller a user/role/session/federated-user principal ARN names, if it is one."""
+    parts = parse_aws_principal(value)
+    if parts is None:
+        return None
+    partition, _, account, resource = parts
+    if resource.startswith("user/"):
+        return Identity(account, value, "User")
+    if resource.startswith("role/"):
+        name = resource.rsplit("/", 1)[-1]
+        session = f"arn:{partition}:sts::{account}:assumed-role/{name}/{WITNESS_NAME}"
+        return Identity(account, value, "AssumedRole", session)
+    if resource.startswith("assumed-role/"):
+        role_arn = f"arn:{partition}:iam::{account}:role/{resource.split('/')[1]}"
+        return Identity(account, role_arn, "AssumedRole", value)
+    if resource.startswith("federated-user/"):
+        return Identity(account, value, "FederatedUser")
+    return None
 
 
 def _is_wildcard(principal: Principal) -> bool:
