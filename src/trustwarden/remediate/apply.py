@@ -8,8 +8,9 @@ For each ``CHANGE`` plan, in order:
 3. ``UpdateAssumeRolePolicy`` with the minified planned document;
 4. read it back and compare (parsed, IAM's rewrites undone), retrying briefly because IAM is
    eventually consistent;
-5. on any failure in 3-4, put the original back (and verify it); if that fails too, say so:
-   ``trustwarden rollback JOURNAL`` can finish the job later.
+5. on any failure in 3-4, put the original back (and verify it) where the policy is still
+   the planned one; if that fails, or someone else changed the policy meanwhile (it is then
+   left alone), say so: ``trustwarden rollback JOURNAL`` can finish the job later.
 
 IAM has no conditional write, so a change made between steps 1 and 3 (milliseconds) would be
 overwritten; the journal still holds the original to restore it by hand.
@@ -133,22 +134,36 @@ class _Applier:
         raise VerifyError("IAM shows a different trust policy than the one written")
 
     def _restore(self, plan: Plan, original: dict[str, Any], reason: str) -> ApplyOutcome:
+        assert plan.after is not None
         name = plan.role.name
         try:
-            now = self.store.read(name)
-            if not documents_equal(now, original):
-                self.store.write(name, minify(original))
-                self._read_back(name, original)
+            problem = self._put_back(name, plan.after, original)
         except Exception as exc:  # noqa: BLE001 (report, never mask the first failure)
+            problem = _reason(exc)
+        if problem is not None:
             detail = (
-                f"fix failed ({reason}) and restoring the original failed too ({_reason(exc)}); "
-                f"run: trustwarden rollback {self.journal.path} --role {name}"
+                f"fix failed ({reason}) and the original was not restored ({problem}); "
+                f"the original is in the journal: trustwarden rollback {self.journal.path} "
+                f"--role {name}"
             )
             self._note("restore-failed", plan, detail=detail)
             return ApplyOutcome(plan, OutcomeKind.RESTORE_FAILED, detail)
         detail = f"fix failed ({reason}); the original policy is back in place"
         self._note("rolled-back", plan, detail=detail)
         return ApplyOutcome(plan, OutcomeKind.ROLLED_BACK, detail)
+
+    def _put_back(
+        self, name: str, planned: Mapping[str, Any], original: dict[str, Any]
+    ) -> str | None:
+        """Restore ``original`` over trustwarden's own write; the reason when it is not done."""
+        now = self.store.read(name)
+        if documents_equal(now, original):
+            return None
+        if not documents_equal(now, planned):
+            return "someone else changed the policy meanwhile; left as it is"
+        self.store.write(name, minify(original))
+        self._read_back(name, original)
+        return None
 
     def _outcome(self, plan: Plan, kind: OutcomeKind, detail: str) -> ApplyOutcome:
         self._note(kind.value, plan, detail=detail)

@@ -63,7 +63,9 @@ def require_condition(
                 continue
             changes.append(f"{where}: removed {op} {k} {_show(block[k])}")
             del block[k]
-            first_removed = position if first_removed is None else first_removed
+            if first_removed is None:
+                # Take the emptied block's place, else go right after the block.
+                first_removed = position if not block else position + 1
             if not block:
                 emptied.add(op)
     if target_key is not None:

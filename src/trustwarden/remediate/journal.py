@@ -5,7 +5,7 @@ time) *before* it changes a role, and an outcome record after. ``rollback`` need
 intents, so a journal cut short by a crash, a kill or a full disk still restores every role
 that may have been changed. A torn last line (the process died mid-write) is ignored.
 
-Record shape (keys sorted; ``v`` is the format version)::
+Record shape (``v`` is the format version; documents keep their key order)::
 
     {"v": 1, "event": "run", "run_id": ..., "time": ..., "tool_version": ..., "account_id": ...}
     {"v": 1, "event": "intent", "run_id": ..., "time": ..., "role_arn": ..., "role_name": ...,
@@ -102,7 +102,8 @@ class Journal:
             "time": timestamp(self.clock()),
             **fields,
         }
-        line = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        # Not sort_keys: the documents must keep their key order for a faithful restore.
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
         try:
             self._file.write(line + "\n")
             self._file.flush()
