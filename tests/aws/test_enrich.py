@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from trustwarden.engine.severity import role_severity
@@ -33,6 +34,12 @@ class StubIam:
         raise AssertionError("AWS-managed policies must not be fetched")
 
 
+class UsedStubIam(StubIam):
+    def get_role(self, **kw: Any) -> dict[str, Any]:
+        last = {"LastUsedDate": datetime(2024, 1, 2, tzinfo=UTC), "Region": "eu-west-1"}
+        return {"Role": {"RoleName": kw["RoleName"], "RoleLastUsed": last}}
+
+
 def test_aws_managed_admin_is_named_not_fetched() -> None:
     iam = StubIam()
     role = Role(
@@ -48,7 +55,20 @@ def test_aws_managed_admin_is_named_not_fetched() -> None:
         "arn:aws:iam::aws:policy/ReadOnlyAccess",
     )
     assert enriched.permissions.documents == ()
-    assert enriched.extra["tags"] == {}
-    assert enriched.extra["last_used"] is None
+    assert "tags" not in enriched.extra
+    assert "last_used" not in enriched.extra
     assert iam.calls.count("ListAttachedRolePolicies") == 2
     assert role_severity(enriched) is Severity.HIGH
+
+
+def test_last_used_is_recorded() -> None:
+    iam = UsedStubIam()
+    role = Role(
+        arn="arn:aws:iam::111122223333:role/r",
+        name="r",
+        account_id="111122223333",
+        trust_document={},
+    )
+    enriched = enrich_role(iam, role, PolicyDocuments(iam))
+    assert enriched.extra["last_used"] == "2024-01-02T00:00:00+00:00"
+    assert enriched.extra["last_used_region"] == "eu-west-1"

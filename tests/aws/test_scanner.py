@@ -85,7 +85,7 @@ def test_enrich_fetches_only_non_pass_roles_and_raises_severity(moto_env: MotoSe
     assert results["xacct-00002"].role.permissions is not None
     assert results["xacct-00002"].role.permissions.managed_policy_arns == (custom_arn,)
     assert len(results["xacct-00002"].role.permissions.documents) == 1
-    assert "last_used" in results["xacct-00000"].role.extra
+    assert "enrich_error" not in results["xacct-00000"].role.extra
     assert results["svc-00000"].role.permissions is None
     # Only the three non-pass roles cost extra calls; each customer policy is read once.
     assert counter.calls["iam.GetRole"] == 3

@@ -18,6 +18,7 @@ from typing import TextIO
 import click
 
 from trustwarden import __version__
+from trustwarden.cli.live_options import LiveSpec, live_options, open_scan_events
 from trustwarden.cli.options import (
     DEFAULT_FORMAT,
     AppContext,
@@ -26,7 +27,6 @@ from trustwarden.cli.options import (
     effective_fail_on,
     fail_on_option,
     input_options,
-    open_events,
     pass_app,
     resolve_config,
     trust_options,
@@ -104,6 +104,7 @@ class OutputTarget:
 
 @click.command("scan")
 @input_options
+@live_options
 @trust_options
 @click.option(
     "--format",
@@ -125,6 +126,7 @@ def scan_command(
     app: AppContext,
     *,
     source: SourceSpec,
+    live: LiveSpec,
     trust: TrustSpec,
     format_name: str | None,
     output: Path | None,
@@ -137,8 +139,15 @@ def scan_command(
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
     target = OutputTarget(output, app.stdout)  # a bad --output fails before any AWS set-up
     try:
-        opened = open_events(source, config.settings, app=app, quiet=quiet)
         to_terminal = output is None and app.is_terminal(app.stdout)
+        opened = open_scan_events(
+            source,
+            live,
+            config.settings,
+            app=app,
+            quiet=quiet,
+            progress_ok=not (to_terminal and fmt.name != "table"),  # table output is buffered
+        )
         options = RenderOptions(
             color=output is None and app.wants_color(app.stdout),
             width=app.width(app.stdout) if output is None else None,

@@ -83,11 +83,14 @@ def enrich_role(iam: Any, role: Role, documents: PolicyDocuments) -> Role:
     got = iam.get_role(RoleName=role.name)["Role"]
     last_used = got.get("RoleLastUsed") or {}
     used_at = last_used.get("LastUsedDate")
-    extra: dict[str, Any] = dict(role.extra)
-    extra["last_used"] = used_at.isoformat() if isinstance(used_at, datetime) else used_at
+    extra: dict[str, Any] = dict(role.extra)  # same keys as the offline sources use
+    if used_at is not None:
+        extra["last_used"] = used_at.isoformat() if isinstance(used_at, datetime) else used_at
     if last_used.get("Region"):
-        extra["last_used_region"] = last_used["Region"]
-    extra["tags"] = {str(t["Key"]): str(t["Value"]) for t in got.get("Tags") or []}
+        extra["last_used_region"] = str(last_used["Region"])
+    tags = {str(t["Key"]): str(t.get("Value", "")) for t in got.get("Tags") or []}
+    if tags:
+        extra["tags"] = tags
 
     arns = sorted(
         str(p["PolicyArn"])
