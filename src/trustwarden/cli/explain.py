@@ -67,7 +67,8 @@ def find_role(items: Iterable[Role | Skipped], query: str) -> tuple[Role, list[S
     if close:
         detail = f"close matches: {', '.join(close)}"
     else:
-        detail = f"{len(names)} role name(s) in the input, none close"
+        n = len(names)
+        detail = f"{n} role name{'' if n == 1 else 's'} in the input, none similar"
     hint = None
     if skipped:
         hint = f"{len(skipped)} item(s) of the input could not be read; the role may be among them"

@@ -29,7 +29,6 @@ Source choice lives in :func:`open_events` (results for ``scan``) and :func:`ope
 from __future__ import annotations
 
 import functools
-import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -221,9 +220,10 @@ class SourceSpec:
         """A trust config that comes with the source (the sample estate's), if any."""
         if not self.sample:
             return None
-        finder = getattr(_sample_module(), "sample_config_path", None)
-        path = finder() if callable(finder) else None
-        return path if isinstance(path, Path) else None
+        from trustwarden.sources.sample import sample_config_path  # noqa: PLC0415
+
+        path = sample_config_path()
+        return path if path.is_file() else None
 
 
 SOURCE_OPTIONS: list[Callable[[Any], Any]] = [
@@ -265,11 +265,6 @@ def _source_spec(inputs: tuple[Path, ...], sample: bool, account_id: str | None)
     return spec
 
 
-def _sample_module() -> Any:
-    """The bundled sample estate's module (imported on use)."""
-    return importlib.import_module("trustwarden.sources.sample")
-
-
 NO_SOURCE = ConfigError(
     "nothing to scan: give --input FILE or --sample",
     hint="live AWS scanning (no --input) is not available in this build",
@@ -284,7 +279,9 @@ def open_roles(spec: SourceSpec) -> Iterator[Role | Skipped]:
     hides the rest of the estate; the exit code is 2 all the same.
     """
     if spec.sample:
-        paths: Iterable[Path] = list(_sample_module().sample_paths())
+        from trustwarden.sources.sample import sample_paths  # noqa: PLC0415
+
+        paths: Iterable[Path] = sample_paths()
     elif spec.inputs:
         paths = spec.inputs
     else:
