@@ -22,8 +22,8 @@ from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.rules import RULES
 
-NARROW_WIDTH = 120  # below this, one block per role instead of a table
-DEFAULT_WIDTH = 120  # when the caller does not know the width (a file, a pipe)
+NARROW_WIDTH = 140  # below this, one block per role instead of a table
+DEFAULT_WIDTH = 120  # when the caller does not know the width (a file, a pipe): blocks
 
 STATUS_STYLES = {
     Status.FAIL: "bold red",
@@ -187,10 +187,11 @@ def _table(results: list[RoleResult], width: int) -> Table:
     # Explicit column widths: rich sizes columns by their longest word, and ARNs are long
     # words, so left to itself it would crop the table instead of folding the ARNs.
     available = width - _TABLE_OVERHEAD
-    role_w = _clamp(max(len(r.role.name) for r in results), 12, 30)
-    who_w = _clamp(max((len(p) for r in results for p in who_can_get_in(r)), default=1), 12, 45)
-    fix_w = _clamp(available // 4, 18, 40)
-    why_w = max(available - role_w - _VERDICT_WIDTH - who_w - fix_w, 20)
+    fix_w = _clamp(available // 5, 18, 36)
+    role_w = _clamp(max(len(r.role.name) for r in results), 12, available // 6)
+    longest = max((len(p) for r in results for p in who_can_get_in(r)), default=1)
+    who_w = _clamp(longest, 14, available // 4)
+    why_w = available - _VERDICT_WIDTH - fix_w - role_w - who_w
     table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False)
     table.add_column("Role", overflow="fold", width=role_w)
     table.add_column("Verdict", overflow="fold", width=_VERDICT_WIDTH)
