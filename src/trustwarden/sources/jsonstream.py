@@ -16,6 +16,7 @@ from trustwarden.errors import InputError
 
 _WS = re.compile(r"[ \t\n\r]*")
 CHUNK_SIZE = 1 << 20
+_NUMBER_TAIL = frozenset("0123456789.eE+-")
 
 
 class JsonStream:
@@ -27,10 +28,10 @@ class JsonStream:
     nothing follows the document. Errors are :class:`InputError` naming ``name`` and the line.
     """
 
-    def __init__(self, handle: TextIO, name: str, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(self, handle: TextIO, name: str, chunk_size: int | None = None) -> None:
         self._handle = handle
         self._name = name
-        self._chunk = chunk_size
+        self._chunk = chunk_size or CHUNK_SIZE
         self._decoder = json.JSONDecoder()
         self._buf = ""
         self._pos = 0
@@ -106,8 +107,11 @@ class JsonStream:
                 continue
             except RecursionError:
                 raise self.error("not valid JSON: nested too deeply") from None
-            if end == len(self._buf) and not self._eof:
-                self._read(self._chunk)  # a number may go on in the next chunk
+            if not self._eof and (
+                end == len(self._buf)
+                or (self._buf[end] in _NUMBER_TAIL and type(obj) in (int, float))
+            ):
+                self._read(self._chunk)  # a number may go on in the next chunk ("1" | "e+16")
                 continue
             self._pos = end
             return obj
