@@ -42,9 +42,18 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def default_journal_path(clock: Clock = utc_now, account_id: str | None = None) -> Path:
+def default_journal_path(
+    clock: Clock = utc_now,
+    account_id: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Path:
     """``$XDG_STATE_HOME/trustwarden/journal-<time>[-<account>].jsonl`` (~/.local/state)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    environ = os.environ if env is None else env
+    home = environ.get("HOME")
+    base = environ.get("XDG_STATE_HOME") or str(
+        (Path(home) if home else Path.home()) / ".local" / "state"
+    )
     stamp = clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     suffix = f"-{account_id}" if account_id else ""
     return Path(base) / "trustwarden" / f"journal-{stamp}{suffix}.jsonl"
