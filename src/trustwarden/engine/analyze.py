@@ -166,7 +166,9 @@ def _outsider_finding(
         return _fail_finding(search, statement, tuple(reachable), first), first
     wildcards = [o for o in outsiders if o.wildcard]
     for outsider in wildcards:
-        if search.find(statement, outsider.identities, strong=True) is not None:
+        # "Any account": a fresh account the policy never mentions gets in with the ID/MFA.
+        fresh = tuple(i for i in outsider.identities if i.account_id in search.fresh_accounts)
+        if fresh and search.find(statement, fresh, strong=True) is not None:
             return (
                 Finding(
                     code=WILDCARD_WEAK_PROTECTION.id,

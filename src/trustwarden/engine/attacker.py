@@ -79,6 +79,9 @@ CANONICAL_KEYS = {
     "sts:externalid": "sts:ExternalId",
 }
 WITNESS_NAME = "trustwarden-witness"
+FRESH_ACCOUNTS = ("999999999999", "100000000001", "555555555551", "123456789012")
+FILLERS = (("x", "x"), ("", "q"), ("Q7z", "Q"), ("0", "0"), ("9", "9"))
+EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}")
 FRESH_STRING = "trustwarden-any-value"
 FRESH_EXTERNAL_ID = "attacker-chosen-id"
 FRESH_ORG = "o-trustwarden00"
@@ -151,6 +154,7 @@ class AttackerSearch:
                 self._conds_by_key.setdefault(cond.key, []).append(cond)
                 self.spelling.setdefault(cond.key, cond.key_as_written)
         self._wildcard_accounts: tuple[str, ...] | None = None
+        self.fresh_accounts: frozenset[str] = frozenset()
         self._filtered_cache: dict[tuple[int, tuple[str, ...], bool], list[Fragment]] = {}
 
     # ------------------------------------------------------------------ identities
@@ -195,6 +199,16 @@ class AttackerSearch:
         return (named,) if named else ()
 
     def _wildcard_identities(self) -> tuple[Identity, ...]:
+        return tuple(
+            ident for acct in self.wildcard_accounts() for ident in self._account_identities(acct)
+        )
+
+    def wildcard_accounts(self) -> tuple[str, ...]:
+        """Accounts a "*" attacker may call from: two fresh ones, then those the policy hints at.
+
+        Hints are 12-digit numbers anywhere in the policy and 12-digit instances of patterns
+        on ``aws:PrincipalAccount`` / the account field of ``aws:PrincipalArn``.
+        """
         if self._wildcard_accounts is None:
             mentioned: set[str] = set()
             for st in self.policy.statements:
@@ -203,15 +217,15 @@ class AttackerSearch:
                 for cond in st.conditions:
                     for v in cond.values:
                         mentioned.update(_ACCOUNT_IN_TEXT.findall(v))
-            fresh = next(
-                f"{n:012d}"
-                for n in range(999_999_999_999, 0, -1)
-                if f"{n:012d}" not in mentioned and f"{n:012d}" not in self.trusted
-            )
-            self._wildcard_accounts = (fresh, *sorted(mentioned - self.trusted))
-        return tuple(
-            ident for acct in self._wildcard_accounts for ident in self._account_identities(acct)
-        )
+                        if cond.key == "aws:principalaccount":
+                            mentioned.update(_account_instances(v))
+                        elif cond.key == "aws:principalarn" and v.count(":") >= 5:
+                            mentioned.update(_account_instances(v.split(":")[4]))
+            taken = mentioned | self.trusted
+            fresh = [a for a in FRESH_ACCOUNTS if a not in taken][:2]
+            self._wildcard_accounts = (*fresh, *sorted(mentioned - self.trusted))
+            self.fresh_accounts = frozenset(fresh)
+        return self._wildcard_accounts
 
     def _account_identities(self, account: str) -> tuple[Identity, ...]:
         p = self.partition
@@ -369,7 +383,17 @@ class AttackerSearch:
             return [{}] + [{key: v} for v in self._external_ids(conds, ctx, strong=strong)]
         if key == ORG_ID:
             values = _dedupe(
-                [FRESH_ORG, *(_instantiate(c, v, ctx) for c in conds for v in c.values)]
+                [
+                    FRESH_ORG,
+                    *(_instantiate(c, v, ctx) for c in conds for v in c.values),
+                    *(
+                        g
+                        for c in conds
+                        if c.base in WILDCARD_OPS
+                        for v in c.values
+                        for g in _glob_instances(v)
+                    ),
+                ]
             )
             return [{}] + [{key: v} for v in values if v.lower() not in self.orgs]
         values = _generic_values(conds, ctx)
@@ -385,7 +409,7 @@ class AttackerSearch:
         self, conds: list[Condition], ctx: Mapping[str, ContextValue], *, strong: bool
     ) -> list[str]:
         literals, folded = customer_external_ids(conds)
-        candidates: list[str] = [FRESH_EXTERNAL_ID]
+        candidates: list[str] = [FRESH_EXTERNAL_ID, "Q7zQ7z"]
         for cond in conds:
             for value in cond.values:
                 if has_variable(value):
@@ -401,7 +425,8 @@ class AttackerSearch:
         return [
             c
             for c in _dedupe(candidates)
-            if strong or (c not in literals and c.casefold() not in folded)
+            if EXTERNAL_ID_RE.fullmatch(c)
+            and (strong or (c not in literals and c.casefold() not in folded))
         ]
 
 
@@ -525,10 +550,26 @@ def _dedupe(values: Iterable[str | None]) -> list[str]:
 
 
 def _glob_instances(pattern: str) -> list[str]:
-    return [
-        pattern.replace("*", "x").replace("?", "x"),
-        pattern.replace("*", "").replace("?", "x"),
-    ]
+    """A few strings matching an IAM wildcard pattern, with different fillers."""
+    return [pattern.replace("*", star).replace("?", one) for star, one in FILLERS]
+
+
+def _account_instances(pattern: str) -> list[str]:
+    """12-digit account IDs that match a pattern such as ``33333333333?`` or ``2*``."""
+    if "*" not in pattern and "?" not in pattern:
+        return [pattern] if _ACCOUNT_IN_TEXT.fullmatch(pattern) else []
+    fixed = len(pattern.replace("*", ""))
+    if fixed > 12:
+        return []
+    out: list[str] = []
+    for digit in "0951":
+        text = pattern.replace("?", digit)
+        if "*" in text:
+            head, _, tail = text.partition("*")
+            text = head + digit * (12 - fixed) + tail.replace("*", "")
+        if _ACCOUNT_IN_TEXT.fullmatch(text):
+            out.append(text)
+    return out
 
 
 def _instantiate(cond: Condition, value: str, ctx: Mapping[str, ContextValue]) -> str | None:
@@ -577,10 +618,10 @@ def _generic_values(conds: list[Condition], ctx: Mapping[str, ContextValue]) -> 
                 stringish = True
             else:
                 stringish = True
+                if base in WILDCARD_OPS and not has_variable(value):
+                    values.extend(_glob_instances(value))
                 inst = _instantiate(cond, value, ctx)
                 values.append(inst)
-                if inst is not None and base in WILDCARD_OPS:
-                    values.append(value.replace("*", "").replace("?", "x"))
                 if inst is not None and inst.swapcase() != inst:
                     values.append(inst.swapcase())
     if stringish:
