@@ -381,7 +381,10 @@ TRUST_OPTIONS: list[Callable[[Any], Any]] = [
         "--config",
         metavar="PATH",
         type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
-        help="Read settings from PATH (default: .trustwarden.toml in the working directory).",
+        help=(
+            "Read settings from PATH (default: .trustwarden.toml, else [tool.trustwarden] in "
+            "pyproject.toml, in the working directory; --sample: the sample's own)."
+        ),
     ),
 ]
 
@@ -407,7 +410,7 @@ def resolve_config(trust: TrustSpec, *, source: SourceSpec, cwd: Path) -> Resolv
     """Read the config file and add the command-line trust flags.
 
     The file is ``--config`` if given, else the source's bundled config (``--sample``),
-    else ``.trustwarden.toml`` in ``cwd`` if it exists.
+    else ``.trustwarden.toml`` (or ``[tool.trustwarden]`` in ``pyproject.toml``) in ``cwd``.
     """
     from trustwarden.config import build_settings, load_config  # noqa: PLC0415
 
