@@ -155,7 +155,7 @@ class AttackerSearch:
                 self.spelling.setdefault(cond.key, cond.key_as_written)
         self._wildcard_accounts: tuple[str, ...] | None = None
         self.fresh_accounts: frozenset[str] = frozenset()
-        self._filtered_cache: dict[tuple[int, tuple[str, ...], bool], list[Fragment]] = {}
+        self._filtered_cache: dict[tuple[int, tuple[str, ...], bool, str], list[Fragment]] = {}
 
     # ------------------------------------------------------------------ identities
 
@@ -301,6 +301,8 @@ class AttackerSearch:
         keys = sorted(
             {c.key for c in statement.conditions} | {c.key for d in denies for c in d.conditions}
         )
+        if ident.principal_type != "User" and MFA_PRESENT not in keys and MFA_AGE not in keys:
+            base = _with(base, {MFA_PRESENT: "false"})  # what a session carries; nothing reads it
         groups: list[list[Fragment]] = []
         for group in _grouped(keys):
             options = self._filtered(statement, group, ident, base, strong=strong)
@@ -342,7 +344,7 @@ class AttackerSearch:
 
         Cached per statement when the candidates do not depend on the caller's identity.
         """
-        cache_key = (statement.index, group, strong)
+        cache_key = (statement.index, group, strong, ident.principal_type if len(group) > 1 else "")
         cached = self._filtered_cache.get(cache_key)
         if cached is not None:
             return cached
@@ -367,7 +369,10 @@ class AttackerSearch:
 
     def _options(self, group: tuple[str, ...], ident: Identity, *, strong: bool) -> list[Fragment]:
         if len(group) > 1:  # the MFA pair
+            # Long-term keys (key absent) first for users; sessions carry "false" first.
             opts: list[Fragment] = [{}, {MFA_PRESENT: "false"}]
+            if ident.principal_type != "User":
+                opts.reverse()
             if strong:
                 opts.append({MFA_PRESENT: "true", MFA_AGE: "1"})
             return opts
@@ -625,7 +630,7 @@ def _generic_values(conds: list[Condition], ctx: Mapping[str, ContextValue]) -> 
                 if inst is not None and inst.swapcase() != inst:
                     values.append(inst.swapcase())
     if stringish:
-        values.append(FRESH_STRING)
+        values.extend([FRESH_STRING, ""])  # tag values, for one, may be empty
     if any(c.base in IP_OPS for c in conds):
         values.append(FRESH_IP)
     return _dedupe(values)
