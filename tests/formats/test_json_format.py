@@ -98,10 +98,16 @@ def test_statement_index_stays_an_integer() -> None:
     assert result_to_json(warn_result())["findings"][0]["statement"] == 0
 
 
-def test_output_is_exactly_indent_2_json() -> None:
-    for report in (full_report(), Report(results=())):
-        text = render(report)
-        assert text == json.dumps(json.loads(text), indent=2) + "\n"
+def test_each_result_and_skipped_item_is_one_line() -> None:
+    text = render(full_report())
+    doc = json.loads(text)
+    lines = text.splitlines()
+    for key in ("results", "skipped"):
+        start = lines.index(f'  "{key}": [')
+        items = lines[start + 1 : start + 1 + len(doc[key])]
+        assert [json.loads(line.strip().rstrip(",")) for line in items] == doc[key]
+        assert lines[start + 1 + len(doc[key])] in ("  ],", "  ]")
+    assert json.loads(render(Report(results=())))["results"] == []
 
 
 def test_empty_report_is_valid() -> None:
