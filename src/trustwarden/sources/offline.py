@@ -222,19 +222,18 @@ def _role(
     policies: PolicyIndex | None,
 ) -> Item:
     """One role entry as a :class:`Role`, or a :class:`Skipped` saying why it is not one."""
-    what = f"role entry {pointer} in {file.name} (line {line})"
     if not isinstance(entry, dict):
-        return Skipped(what=what, reason="it is not a JSON object")
+        return _skipped(file, pointer, line, "it is not a JSON object")
     arn = entry.get("Arn")
     if not isinstance(arn, str) or not arn:
-        return Skipped(what=what, reason="it has no Arn")
+        return _skipped(file, pointer, line, "it has no Arn")
     match = _ROLE_ARN.fullmatch(arn)
     if match is None:
-        return Skipped(what=what, reason=f"its Arn {arn!r} is not an IAM role ARN")
-    account = match["account"]
+        return _skipped(file, pointer, line, f"its Arn {arn!r} is not an IAM role ARN")
+    account = match[1]
     name = entry.get("RoleName")
     if not isinstance(name, str) or not name:
-        return Skipped(what=what, reason="it has no RoleName", account_id=account)
+        return _skipped(file, pointer, line, "it has no RoleName", account)
     extra = _extra(entry)
     permissions: Permissions | None = None
     if policies is not None or "RolePolicyList" in entry or "AttachedManagedPolicies" in entry:
@@ -254,31 +253,38 @@ def _role(
     )
 
 
-def _extra(entry: Mapping[str, Any]) -> dict[str, Any]:
+def _skipped(
+    file: _File, pointer: str, line: int, reason: str, account: str | None = None
+) -> Skipped:
+    what = f"role entry {pointer} in {file.name} (line {line})"
+    return Skipped(what=what, reason=reason, account_id=account)
+
+
+def _extra(entry: dict[str, Any]) -> dict[str, Any]:
     """The facts reports may show, with the keys the live AWS source uses."""
     extra: dict[str, Any] = {}
-    for key, field in (
-        ("path", "Path"),
-        ("role_id", "RoleId"),
-        ("created", "CreateDate"),
-        ("description", "Description"),
-    ):
-        value = entry.get(field)
-        if isinstance(value, str):
-            extra[key] = value
-    tags = entry.get("Tags")
-    if isinstance(tags, list) and tags:
+    get = entry.get
+    if isinstance(value := get("Path"), str):
+        extra["path"] = value
+    if isinstance(value := get("RoleId"), str):
+        extra["role_id"] = value
+    if isinstance(value := get("CreateDate"), str):
+        extra["created"] = value
+    if isinstance(value := get("Description"), str):
+        extra["description"] = value
+    tags = get("Tags")
+    if tags and isinstance(tags, list):
         extra["tags"] = {
             str(t["Key"]): str(t.get("Value", ""))
             for t in tags
-            if isinstance(t, Mapping) and "Key" in t
+            if isinstance(t, dict) and "Key" in t
         }
-    last_used = entry.get("RoleLastUsed")
-    if isinstance(last_used, Mapping):
-        if isinstance(last_used.get("LastUsedDate"), str):
-            extra["last_used"] = last_used["LastUsedDate"]
-        if isinstance(last_used.get("Region"), str):
-            extra["last_used_region"] = last_used["Region"]
+    last_used = get("RoleLastUsed")
+    if last_used and isinstance(last_used, dict):
+        if isinstance(value := last_used.get("LastUsedDate"), str):
+            extra["last_used"] = value
+        if isinstance(value := last_used.get("Region"), str):
+            extra["last_used_region"] = value
     return extra
 
 

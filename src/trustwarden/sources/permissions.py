@@ -16,6 +16,8 @@ from trustwarden.policy import decode_document
 
 #: Managed policy ARN -> its default version's decoded document.
 PolicyIndex = Mapping[str, Mapping[str, Any]]
+#: Shared by every role the input shows without any policy (the value is immutable).
+NO_PERMISSIONS = Permissions()
 
 
 def default_version_document(entry: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -57,15 +59,18 @@ def role_permissions(
     policy whose document the file does not hold is kept by ARN only.
     """
     problems: list[str] = []
-    arns: list[str] = []
     attached = entry.get("AttachedManagedPolicies")
-    if isinstance(attached, list):
-        for item in attached:
-            arn = item.get("PolicyArn") if isinstance(item, Mapping) else None
-            if isinstance(arn, str):
-                arns.append(arn)
-    documents: list[Mapping[str, Any]] = []
     inline = entry.get("RolePolicyList")
+    if not attached and not inline:
+        return NO_PERMISSIONS, problems
+    arns: tuple[str, ...] = ()
+    if isinstance(attached, list):
+        arns = tuple(
+            arn
+            for item in attached
+            if isinstance(item, Mapping) and isinstance(arn := item.get("PolicyArn"), str)
+        )
+    documents: list[Mapping[str, Any]] = []
     if isinstance(inline, list):
         for item in inline:
             if not isinstance(item, Mapping):
@@ -80,4 +85,4 @@ def role_permissions(
                 name = item.get("PolicyName")
                 problems.append(f"inline policy {name!r} is not a readable policy document")
     documents.extend(policies[arn] for arn in arns if arn in policies)
-    return Permissions(managed_policy_arns=tuple(arns), documents=tuple(documents)), problems
+    return Permissions(managed_policy_arns=arns, documents=tuple(documents)), problems

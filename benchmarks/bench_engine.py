@@ -1,0 +1,111 @@
+"""Engine throughput: ``analyze_roles`` over a generated estate, in one process.
+
+Usage::
+
+    python benchmarks/bench_engine.py [--roles 100000] [--seed 7] [--runs 3] [--tracemalloc]
+
+The estate (see ``generate_estate.py``) is written to a temporary file and read with the
+offline source (not timed), then ``analyze_roles`` runs over the list of roles. Prints
+roles/s by wall clock and by CPU time (the CPU figure is steadier on a shared machine), the
+process's peak RSS, and with ``--tracemalloc`` the peak Python memory of the analysis alone
+(tracemalloc slows the run, so that run is separate and not timed). Target: >= 20,000 roles/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gc
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_estate import write_estate
+
+from trustwarden.engine import analyze_roles
+from trustwarden.model import Role, Settings
+from trustwarden.sources.offline import load_file
+
+TARGET_ROLES_PER_SECOND = 20_000
+
+
+def load_roles(count: int, seed: int) -> list[Role]:
+    """A generated estate of ``count`` roles, as the offline source reads it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "estate.json"
+        with path.open("w", encoding="utf-8") as out:
+            write_estate(out, count, seed)
+        return [r for r in load_file(path) if isinstance(r, Role)]
+
+
+def run_once(
+    roles: list[Role], settings: Settings
+) -> tuple[float, float, collections.Counter[str]]:
+    """(wall seconds, CPU seconds, status counts) of one full analysis."""
+    counts: collections.Counter[str] = collections.Counter()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for result in analyze_roles(roles, settings):
+        counts[result.status.value] += 1
+    return time.perf_counter() - wall, time.process_time() - cpu, counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--roles", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3, help="timed runs (the best is reported)")
+    parser.add_argument("--tracemalloc", action="store_true", help="also measure Python heap")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    roles = load_roles(args.roles, args.seed)
+    print(
+        f"estate: {len(roles)} roles generated and loaded in {time.perf_counter() - started:.1f} s"
+    )
+    settings = Settings(trusted_accounts=frozenset({"023456789012"}))
+
+    walls, cpus = [], []
+    counts: collections.Counter[str] = collections.Counter()
+    for run in range(args.runs):
+        gc.collect()
+        wall, cpu, counts = run_once(roles, settings)
+        walls.append(wall)
+        cpus.append(cpu)
+        print(
+            f"run {run + 1}: {wall:.2f} s wall ({len(roles) / wall:,.0f} roles/s), "
+            f"{cpu:.2f} s CPU ({len(roles) / cpu:,.0f} roles/s)"
+        )
+    best = min(walls)
+    print(f"verdicts: {dict(sorted(counts.items()))}")
+    print(
+        f"engine: best {len(roles) / best:,.0f} roles/s wall, "
+        f"{len(roles) / min(cpus):,.0f} roles/s CPU "
+        f"(median {len(roles) / statistics.median(walls):,.0f} roles/s wall); "
+        f"target >= {TARGET_ROLES_PER_SECOND:,} roles/s: "
+        f"{'met' if len(roles) / best >= TARGET_ROLES_PER_SECOND else 'NOT met'}"
+    )
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak RSS of this process (estate + results): {peak_rss:,.0f} MiB")
+
+    if args.tracemalloc:
+        gc.collect()
+        tracemalloc.start()
+        results = list(analyze_roles(roles, settings))
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"tracemalloc, analysis keeping all {len(results)} results: "
+            f"peak {peak / 2**20:,.0f} MiB, retained {current / 2**20:,.0f} MiB"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
