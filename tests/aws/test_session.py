@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
+from botocore.utils import parse_timestamp
 
 from tests.aws.helpers import CallCounter, error_response, request_params
 from tests.moto_server import MotoServer
 from trustwarden.errors import AwsAccessError, ConfigError, ExitCode
-from trustwarden.sources.aws.session import assume, default_session_name, make_session
+from trustwarden.sources.aws.session import (
+    assume,
+    default_session_name,
+    fast_timestamp,
+    make_session,
+)
 
 pytestmark = pytest.mark.moto_server
 
@@ -139,3 +146,18 @@ def test_region_falls_back_when_unconfigured(
     assert boto3.Session().region_name is None
     assert make_session().region == "us-east-1"
     assert make_session(region="eu-west-1").region == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-05-01T12:00:00Z", datetime(2024, 5, 1, 12, tzinfo=UTC)),
+        ("2024-05-01T12:00:00.123456+00:00", datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)),
+        ("2024-05-01T12:00:00", datetime(2024, 5, 1, 12)),
+        (1714564800, datetime(2024, 5, 1, 12, tzinfo=UTC)),
+        ("Wed, 01 May 2024 12:00:00 GMT", datetime(2024, 5, 1, 12, tzinfo=UTC)),
+    ],
+)
+def test_fast_timestamp_matches_botocore(raw: object, expected: datetime) -> None:
+    assert fast_timestamp(raw) == expected
+    assert fast_timestamp(raw) == parse_timestamp(raw)
