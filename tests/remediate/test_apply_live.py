@@ -156,7 +156,8 @@ def test_restore_failure_is_reported_and_rollback_finishes_later(
 
     assert [o.kind for o in outcomes] == [OutcomeKind.RESTORE_FAILED, OutcomeKind.APPLIED]
     assert "trustwarden rollback" in outcomes[0].detail
-    assert current(iam, "vendor-a") == outcomes[0].plan.after  # the fix is still live
+    stuck = outcomes[0].plan
+    assert current(iam, stuck.role.name) == stuck.after  # the fix is still live
 
     restored = run_rollback(client(), journal_path)  # a fresh client: no injected faults
     assert {o.kind for o in restored} == {RollbackKind.RESTORED}

@@ -212,3 +212,10 @@ def test_size_counts_no_white_space() -> None:
     assert plan.after is not None
     text = json.dumps(plan.after, separators=(",", ":"))
     assert plan.size == len(text) - 1
+
+
+def test_service_linked_roles_are_not_touched() -> None:
+    r = dataclasses.replace(role(outsider_policy()), extra={"path": "/aws-service-role/x/"})
+    plan = plan_role(r, SETTINGS, EXT)
+    assert plan.action is PlanAction.REFUSED
+    assert "service-linked" in plan.reason

@@ -31,6 +31,7 @@ from trustwarden.remediate.edit import (
 from trustwarden.remediate.mapping import ExternalIds
 
 DEFAULT_MAX_POLICY_SIZE = 2048
+SERVICE_LINKED_PATH = "/aws-service-role/"
 
 # Findings whose statement lets an outsider in: the statements a condition fix targets.
 # TW002 ("*" protected only by External ID/MFA) is not one: another condition cannot fix it,
@@ -121,11 +122,18 @@ def plan_role(
     if status is Status.PASS or (status is Status.WARN and not options.include_warn):
         reason = "passes" if status is Status.PASS else "warn only (use --include-warn)"
         return Plan(role, PlanAction.NOTHING, status, reason=reason)
+    if str(role.extra.get("path", "")).startswith(SERVICE_LINKED_PATH):
+        return Plan(
+            role,
+            PlanAction.REFUSED,
+            status,
+            reason="a service-linked role: IAM does not allow editing its trust policy",
+        )
     try:
         before = decode_document(role.trust_document)
     except PolicyError as exc:
         return Plan(role, PlanAction.REFUSED, status, reason=f"cannot read the policy: {exc}")
-    return _plan_change(role, settings, options, analyze=analyze, status=status, before=before)
+    return _plan_change(role, settings, options, analyze=analyze, first=result, before=before)
 
 
 def _plan_change(
@@ -134,9 +142,11 @@ def _plan_change(
     options: FixOptions,
     *,
     analyze: Analyzer,
-    status: Status,
+    first: RoleResult,
     before: dict[str, Any],
 ) -> Plan:
+    status = first.status
+
     def refuse(reason: str, **extra: Any) -> Plan:
         return Plan(role, PlanAction.REFUSED, status, before=before, reason=reason, **extra)
 
@@ -149,23 +159,28 @@ def _plan_change(
         )
     doc = copy.deepcopy(before)
     changes: list[str] = []
+    latest: RoleResult | None = first  # the engine's verdict on ``doc`` as it is now
     if options.remove_principals:
-        changes += remove_principals(doc, options.remove_principals)
+        removed = remove_principals(doc, options.remove_principals)
         if not statements_of(doc):
             return refuse("removing the principal would leave no statement in the trust policy")
+        if removed:
+            changes += removed
+            latest = None
     if external_id is not None or options.require_mfa:
-        changes += _add_conditions(
+        added, latest = _add_conditions(
             role,
             settings,
             analyze,
             doc,
             external_id=external_id,
             require_mfa=options.require_mfa,
+            latest=latest,
         )
+        changes += added
     if not changes:
-        result = analyze(role, settings)
-        return refuse("the requested fix changes nothing here", remaining=_describe(result))
-    after_result = analyze(dataclasses.replace(role, trust_document=doc), settings)
+        return refuse("the requested fix changes nothing here", remaining=_describe(first))
+    after_result = latest or analyze(dataclasses.replace(role, trust_document=doc), settings)
     after_status = after_result.status
     remaining = _describe(after_result)
     if after_status not in (Status.PASS, Status.WARN) or after_status.rank >= status.rank:
@@ -208,16 +223,18 @@ def _add_conditions(
     *,
     external_id: str | None,
     require_mfa: bool,
-) -> list[str]:
+    latest: RoleResult | None,
+) -> tuple[list[str], RoleResult]:
     """Add the requested conditions to every Allow statement the engine says exposes the role.
 
-    Repeats until the engine names no new statement: an engine may report only the first
-    statement that lets an outsider in.
+    Repeats until the engine names no new statement (an engine may report only the first
+    statement that lets an outsider in). ``latest`` is the verdict on ``doc`` as given, if
+    known; returns the changes and the verdict on the edited ``doc``.
     """
     changes: list[str] = []
     done: set[int] = set()
+    result = latest or analyze(dataclasses.replace(role, trust_document=doc), settings)
     for _ in range(len(statements_of(doc)) + 1):
-        result = analyze(dataclasses.replace(role, trust_document=doc), settings)
         targets = _exposing_statements(result.findings, statements_of(doc)) - done
         if not targets:
             break
@@ -238,7 +255,8 @@ def _add_conditions(
                 changes += require_condition(
                     statement, operator="Bool", key=MFA_KEY, value="true", where=where
                 )
-    return changes
+        result = analyze(dataclasses.replace(role, trust_document=doc), settings)
+    return changes, result
 
 
 def _exposing_statements(findings: Iterable[Finding], statements: list[Any]) -> set[int]:
