@@ -188,6 +188,8 @@ def check_consistency(result: RoleResult) -> None:
 
 
 _SET_PREFIX = re.compile(r"^(ForAllValues|ForAnyValue):")
+# What AssumeRole accepts as ExternalId (reference B3: length 2-1224, botocore pattern).
+_VALID_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
 
 
 def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -264,6 +266,8 @@ def witness_problems(
     ctx_ext = _context_value(context, EXT_KEY)
     if ctx_ext is not None and ctx_ext != ext:
         problems.append(f"context ExternalId {ctx_ext!r} differs from external_id {ext!r}")
+    if ext is not None and not _VALID_EXTERNAL_ID.fullmatch(ext):
+        problems.append(f"sts:AssumeRole rejects the External ID {ext!r} (2-1224 of [\\w+=,.@:/-])")
     if ext is not None:
         for literal, ignore_case in literal_external_ids(decoded):
             if ext == literal or (ignore_case and ext.lower() == literal.lower()):

@@ -338,6 +338,57 @@ ADVERSARIAL_CASES = [
         FAIL,
         "an org whose id merely starts with the trusted org's id is not trusted",
     ),
+    row(
+        "tag-like-minus-several",
+        {
+            "StringLike": {"aws:PrincipalTag/t": "a*"},
+            "StringNotLike": {"aws:PrincipalTag/t": ["a", "ax*"]},
+        },
+        FAIL,
+        "the tag 'ay' matches a* and neither a nor ax*",
+    ),
+    row(
+        "ext-unsatisfiable",
+        {"StringNotLike": {EXT_KEY: "*"}, "Null": {EXT_KEY: "false"}},
+        PASS,
+        "present, yet matching no pattern at all: impossible",
+    ),
+    row(
+        "ip-unsatisfiable",
+        {
+            "IpAddress": {"aws:SourceIp": "10.0.0.0/8"},
+            "NotIpAddress": {"aws:SourceIp": ["10.0.0.0/9", "10.128.0.0/9"]},
+        },
+        PASS,
+        "the two /9s cover the /8",
+    ),
+    row(
+        "numeric-window-minus-values",
+        {
+            "NumericGreaterThan": {"aws:EpochTime": "5"},
+            "NumericNotEquals": {"aws:EpochTime": ["6", "7", "8"]},
+            "NumericLessThan": {"aws:EpochTime": "10"},
+        },
+        FAIL,
+    ),
+    star_row(
+        "account-not-like-nines",
+        {"StringNotLike": {"aws:PrincipalAccount": "9*"}},
+        FAIL,
+        "222222222222 does not start with 9",
+    ),
+    Case(
+        "not-principal-with-account-pattern",
+        policy(
+            statement(
+                not_principal={"AWS": arn(OWN)},
+                condition={"StringLike": {"aws:PrincipalAccount": "2*"}},
+            )
+        ),
+        FAIL,
+        ("TW001",),
+        notes="222222222222 is not OWN and matches 2*",
+    ),
     star_row(
         "account-if-exists-trusted",
         {"StringEqualsIfExists": {"aws:PrincipalAccount": FRIEND}},

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.engine.helpers import (
@@ -27,9 +27,12 @@ from tests.engine.helpers import (
     aws,
     check_consistency,
     check_witnesses,
+    literal_external_ids,
     show,
 )
-from trustwarden.model import Status
+from trustwarden.engine import Request, evaluate_request
+from trustwarden.model import Status, Witness
+from trustwarden.policy import parse_policy
 
 BOUNDED = settings(
     max_examples=150,
@@ -345,3 +348,149 @@ _ANY_INPUT = st.one_of(
 def test_random_documents_never_crash(raw: object) -> None:
     result = analyze(raw)
     check_consistency(result)
+
+
+# --------------------------------------------------------------------------- search completeness
+#
+# Draw a policy and, independently, one concrete attacker request. When the concrete IAM
+# evaluator allows that request, the attacker search must find *some* request: the role fails.
+
+_PATTERN_ACCOUNT = st.text(alphabet="0129*?", min_size=1, max_size=12)
+_PATTERN_STRING = st.text(alphabet="abx*?", min_size=1, max_size=4)
+_SEARCH_FRAGMENTS = st.one_of(
+    st.tuples(
+        st.sampled_from(["StringLike", "StringNotLike", "StringEquals", "StringNotEquals"]),
+        st.just("aws:PrincipalAccount"),
+        st.lists(st.one_of(_PATTERN_ACCOUNT, st.sampled_from([OUTSIDER, FRIEND])), max_size=3),
+    ),
+    st.tuples(
+        st.sampled_from(
+            ["StringLike", "StringNotLike", "StringEquals", "StringNotEquals", "StringLikeIfExists"]
+        ),
+        st.sampled_from([EXT_KEY, "aws:PrincipalTag/t"]),
+        st.lists(_PATTERN_STRING, min_size=1, max_size=3),
+    ),
+    st.tuples(
+        st.sampled_from(["Bool", "BoolIfExists", "Null"]),
+        st.just(MFA_PRESENT),
+        st.sampled_from(["true", "false"]),
+    ),
+    st.tuples(
+        st.sampled_from(["IpAddress", "NotIpAddress"]),
+        st.just("aws:SourceIp"),
+        st.lists(st.sampled_from(["10.0.0.0/8", "10.0.0.0/9", "10.1.2.3/32"]), max_size=2),
+    ),
+    st.tuples(
+        st.sampled_from(["ArnLike", "ArnNotLike", "ArnEquals", "StringLike", "StringNotLike"]),
+        st.just("aws:PrincipalArn"),
+        st.lists(
+            st.builds(
+                lambda account, resource: f"arn:aws:iam::{account}:{resource}",
+                st.one_of(_PATTERN_ACCOUNT, st.sampled_from([OUTSIDER, OWN, "*"])),
+                st.sampled_from(["user/u", "user/*", "role/r", "role/?", "*", "root"]),
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+    ),
+    st.tuples(
+        st.sampled_from(["StringEquals", "StringNotEquals", "StringLike", "StringNotLike"]),
+        st.just("aws:PrincipalOrgID"),
+        st.lists(
+            st.sampled_from([TRUSTED_ORG, OTHER_ORG, "o-*", TRUSTED_ORG + "*", "o-other*"]),
+            min_size=1,
+            max_size=2,
+        ),
+    ),
+    st.tuples(
+        st.sampled_from(
+            ["NumericLessThan", "NumericGreaterThan", "NumericEquals", "NumericNotEquals"]
+        ),
+        st.just("aws:EpochTime"),
+        st.lists(st.integers(0, 10).map(str), min_size=1, max_size=3),
+    ),
+)
+
+
+@st.composite
+def search_statements(draw: st.DrawFn) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])),
+        "Action": "sts:AssumeRole",
+    }
+    principal = draw(st.sampled_from(["*", aws(OUTSIDER), aws(arn(OUTSIDER, "user/u")), "not-own"]))
+    if principal == "not-own":
+        body["NotPrincipal"] = aws(arn(OWN))
+    else:
+        body["Principal"] = principal
+    condition: dict[str, Any] = {}
+    for operator, key, values in draw(st.lists(_SEARCH_FRAGMENTS, max_size=3)):
+        if values:
+            condition.setdefault(operator, {})[key] = values
+    if condition:
+        body["Condition"] = condition
+    return body
+
+
+@st.composite
+def attacker_witnesses(draw: st.DrawFn) -> Witness:
+    account = draw(
+        st.one_of(
+            st.just(OUTSIDER),
+            st.text(alphabet="0129", min_size=12, max_size=12),
+        ).filter(lambda a: a not in (OWN, FRIEND))
+    )
+    context: dict[str, str] = {}
+    mfa = draw(st.sampled_from(["absent", "false"]))
+    if mfa == "false":
+        context[MFA_PRESENT] = "false"
+    tag = draw(st.one_of(st.none(), st.text(alphabet="abxy", max_size=5)))
+    if tag is not None:
+        context["aws:PrincipalTag/t"] = tag
+    ip = draw(st.one_of(st.none(), st.sampled_from(["10.1.2.3", "10.200.0.1", "192.0.2.1"])))
+    if ip is not None:
+        context["aws:SourceIp"] = ip
+    external_id = draw(st.one_of(st.none(), st.text(alphabet="abxy", min_size=2, max_size=5)))
+    org = draw(
+        st.one_of(
+            st.none(),
+            st.sampled_from([OTHER_ORG, TRUSTED_ORG + "x", "o-otherzz0001"]),
+            st.text(alphabet="abx01", min_size=10, max_size=12).map(lambda t: "o-" + t),
+        )
+    )
+    if org is not None:
+        context["aws:PrincipalOrgID"] = org
+    epoch = draw(st.one_of(st.none(), st.integers(-1, 12).map(str)))
+    if epoch is not None:
+        context["aws:EpochTime"] = epoch
+    name = draw(st.sampled_from(["u", "r", "ux"]))
+    if draw(st.booleans()):
+        return Witness(arn(account, f"user/{name}"), account, mfa, external_id, context)
+    session = arn(account, f"assumed-role/{name}/s", service="sts")
+    return Witness(arn(account, f"role/{name}"), account, mfa, external_id, context, session)
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(st.lists(search_statements(), min_size=1, max_size=3), attacker_witnesses())
+def test_attacker_search_finds_any_request_the_evaluator_allows(
+    bodies: list[dict[str, Any]], attacker: Witness
+) -> None:
+    doc = {"Version": "2012-10-17", "Statement": bodies}
+    literals = literal_external_ids(doc)
+    assume(
+        attacker.external_id is None
+        or all(
+            attacker.external_id != v and not (ic and attacker.external_id.lower() == v.lower())
+            for v, ic in literals
+        )
+    )
+    request = Request.from_witness(attacker, "aws")
+    if evaluate_request(parse_policy(doc), request):
+        result = analyze(doc)
+        assert result.status is Status.FAIL, (
+            f"{json.dumps(doc)}\nallowed attacker: {attacker}\n{show(result)}"
+        )

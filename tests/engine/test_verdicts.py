@@ -166,6 +166,43 @@ DENY_CASES = [
         ("TW001",),
         notes="other users and roles of the account still get in",
     ),
+    Case(
+        "deny-pattern-and-literal",
+        policy(
+            statement(condition={"StringLike": {EXT_KEY: "abc*"}}),
+            deny(condition={"StringLike": {EXT_KEY: ["abc", "abcx*"]}}),
+        ),
+        FAIL,
+        ("TW001",),
+        notes="the attacker sends abcy: allowed by abc*, matched by no Deny pattern",
+    ),
+    Case(
+        "deny-many-patterns",
+        policy(
+            statement(condition={"StringLike": {EXT_KEY: "*"}}),
+            deny(condition={"StringLike": {EXT_KEY: ["x*", "a*", "?", "*-*"]}}),
+        ),
+        FAIL,
+        ("TW001",),
+        notes="e.g. 'bb' gets through; the witness must be a valid External ID",
+    ),
+    Case(
+        "deny-account-pattern",
+        policy(statement("*"), deny(condition={"StringLike": {"aws:PrincipalAccount": "9*"}})),
+        FAIL,
+        ("TW001",),
+        notes="only accounts starting with 9 are denied; 222222222222 gets in",
+    ),
+    Case(
+        "deny-if-exists-non-empty-tag",
+        policy(
+            statement("*", condition={"StringEquals": {"aws:PrincipalAccount": OTHER}}),
+            deny(condition={"StringLikeIfExists": {"aws:PrincipalTag/team": "?*"}}),
+        ),
+        FAIL,
+        ("TW001",),
+        notes="IAM tag values may be empty: a caller tagged team='' escapes the Deny",
+    ),
     Case("deny-bare-account-id", policy(statement(), deny(aws(OUTSIDER))), PASS),
     Case(
         "deny-outside-own-arns",
@@ -200,6 +237,59 @@ VERDICT_CASES = [
         WARN,
         ("TW002",),
         notes="still any AWS account with the (non-secret) External ID",
+    ),
+    Case(
+        "star-like-literal-external-id",
+        policy(statement("*", condition={"StringLike": {EXT_KEY: EXTERNAL_ID}})),
+        WARN,
+        ("TW002",),
+    ),
+    Case(
+        "star-ignore-case-external-id",
+        policy(statement("*", condition={"StringEqualsIgnoreCase": {EXT_KEY: EXTERNAL_ID}})),
+        WARN,
+        ("TW002",),
+    ),
+    Case(
+        "star-mfa-age",
+        policy(statement("*", condition={"Null": {"aws:MultiFactorAuthAge": "false"}})),
+        WARN,
+        ("TW002",),
+    ),
+    Case(
+        "star-mfa-by-deny",
+        policy(statement("*"), deny(condition={"BoolIfExists": {MFA_PRESENT: "false"}})),
+        WARN,
+        ("TW002",),
+    ),
+    Case(
+        "star-external-id-and-source-ip",
+        policy(
+            statement("*", condition={**EXACT_EXT, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+        ),
+        WARN,
+        ("TW002",),
+        notes="an address range does not narrow who can call",
+    ),
+    Case(
+        "not-principal-external-id",
+        policy(statement(not_principal=aws(arn(OWN)), condition=EXACT_EXT)),
+        WARN,
+        ("TW002",),
+        notes="NotPrincipal admits any account, like *",
+    ),
+    Case(
+        "star-narrowed-to-outsider-with-external-id",
+        policy(
+            statement(
+                "*",
+                condition={
+                    "StringEquals": {EXT_KEY: EXTERNAL_ID, "aws:PrincipalAccount": OUTSIDER}
+                },
+            )
+        ),
+        PASS,
+        notes="narrowed to one named account, as if that account were the Principal",
     ),
     Case("outsider-exact-external-id", policy(statement(condition=EXACT_EXT)), PASS),
     Case("outsider-mfa", policy(statement(condition=MFA_TRUE)), PASS),
