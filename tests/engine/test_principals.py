@@ -90,6 +90,8 @@ PRINCIPAL_CASES = [
         ("TW001",),
         partition="aws-cn",
     ),
+    Case("star-in-list", allow({"AWS": ["*", OWN]}), FAIL, ("TW001",)),
+    Case("gov-partition-star", allow("*"), FAIL, ("TW001",), partition="aws-us-gov"),
     # --- insiders: own account and trusted accounts are not attackers
     Case("own-account-id", allow(aws(OWN)), PASS),
     Case("own-root", allow(aws(arn(OWN))), PASS),

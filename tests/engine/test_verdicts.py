@@ -203,6 +203,31 @@ DENY_CASES = [
         ("TW001",),
         notes="IAM tag values may be empty: a caller tagged team='' escapes the Deny",
     ),
+    Case(
+        "deny-not-principal-own",
+        policy(statement("*"), statement(effect="Deny", not_principal=aws(arn(OWN)))),
+        PASS,
+        notes="everyone but OWN's root is denied",
+    ),
+    Case(
+        "deny-not-principal-exempts-outsider",
+        policy(
+            statement("*"), statement(effect="Deny", not_principal=aws(arn(OUTSIDER, "user/bob")))
+        ),
+        FAIL,
+        ("TW001",),
+        notes="bob is exempt from the Deny and admitted by *",
+    ),
+    Case(
+        "deny-variable-external-id",
+        policy(
+            statement(),
+            deny(condition={"StringNotEquals": {EXT_KEY: "${aws:PrincipalAccount}"}}),
+        ),
+        FAIL,
+        ("TW001",),
+        notes="the attacker sends their own account id as External ID",
+    ),
     Case("deny-bare-account-id", policy(statement(), deny(aws(OUTSIDER))), PASS),
     Case(
         "deny-outside-own-arns",
