@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 import trustwarden.cli.fix as fix_cli
 from tests.moto_server import MotoServer
@@ -257,3 +258,63 @@ def test_offline_prints_fixed_documents(tmp_path: Path) -> None:
     assert json.loads(printed)["Statement"][0]["Condition"]["Bool"] == {
         "aws:MultiFactorAuthPresent": "true"
     }
+
+
+def test_role_filter_for_live_roles(estate: Any, tmp_path: Path) -> None:
+    run = fix(tmp_path, "--role", "VENDOR-A", "--apply", "--yes", "--journal", str(tmp_path / "j"))
+    assert run.code == 0
+    assert "1 roles: 1 to change" in run.err
+    assert current(estate, "vendor-b") == ORIGINALS["vendor-b"]
+    assert current(estate, "vendor-a") != ORIGINALS["vendor-a"]
+
+
+def test_journal_path_that_is_not_a_journal_is_refused(estate: Any, tmp_path: Path) -> None:
+    precious = tmp_path / "notes.txt"
+    precious.write_text("not a journal\n")
+    run = fix(tmp_path, "--apply", "--yes", "--journal", str(precious))
+    assert run.code == 2
+    assert "exists and is not a trustwarden journal" in run.err
+    assert precious.read_text() == "not a journal\n"
+    assert unchanged(estate)
+
+
+def test_interrupt_mid_apply_exits_130_and_rollback_undoes(estate: Any, tmp_path: Path) -> None:
+    def install(iam: Any) -> None:
+        seen = {"n": 0}
+
+        def interrupt(**_: Any) -> None:
+            seen["n"] += 1
+            if seen["n"] == 2:
+                raise KeyboardInterrupt
+
+        iam.meta.events.register("after-call.iam.UpdateAssumeRolePolicy", interrupt)
+
+    journal = tmp_path / "j.jsonl"
+    with pytest.MonkeyPatch.context() as faults:
+        with_hooks(faults, install)
+        run = fix(tmp_path, "--apply", "--yes", "--journal", str(journal))
+    assert run.code == 130
+    assert f"stopped; to undo what was changed: trustwarden rollback {journal}" in run.err
+    assert not unchanged(estate)  # both updates reached IAM
+    back = run_cli("rollback", str(journal), cwd=tmp_path)
+    assert back.code == 0
+    assert unchanged(estate)
+
+
+def test_expired_credentials_mid_apply_exit_3(estate: Any, tmp_path: Path) -> None:
+    def install(iam: Any) -> None:
+        def expired(**_: Any) -> None:
+            raise ClientError(
+                {"Error": {"Code": "ExpiredToken", "Message": "The security token expired"}},
+                "GetRole",
+            )
+
+        iam.meta.events.register("before-call.iam.GetRole", expired)
+
+    with pytest.MonkeyPatch.context() as faults:
+        with_hooks(faults, install)
+        run = fix(tmp_path, "--apply", "--yes", "--journal", str(tmp_path / "j.jsonl"))
+    assert run.code == 3
+    assert "ExpiredToken" in run.err
+    assert "Traceback" not in run.err
+    assert unchanged(estate)

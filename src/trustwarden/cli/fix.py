@@ -26,11 +26,11 @@ from trustwarden.cli.options import (
     resolve_config,
     trust_options,
 )
-from trustwarden.errors import ConfigError, ExitCode, TrustwardenError
+from trustwarden.errors import ConfigError, ExitCode, InputError, TrustwardenError
 from trustwarden.model import Role, Skipped
 from trustwarden.remediate.apply import ApplyOutcome, OutcomeKind, apply_plans
 from trustwarden.remediate.document import pretty
-from trustwarden.remediate.journal import Journal, default_journal_path
+from trustwarden.remediate.journal import Journal, default_journal_path, read_journal
 from trustwarden.remediate.mapping import ExternalIds, load_external_id_map, validate_external_id
 from trustwarden.remediate.offline import OutDir
 from trustwarden.remediate.plan import (
@@ -493,6 +493,7 @@ class _FixRun:
         self, ctx: Any, plans: Sequence[Plan], changes: Sequence[Plan], path: Path | None
     ) -> int:
         path = path or default_journal_path(self.app.clock, ctx.account_id, env=self.app.env)
+        _check_journal(path)
         store = IamTrustPolicyStore(ctx.client("iam"))
         outcomes: list[ApplyOutcome] = []
         with Journal(path, clock=self.app.clock) as journal:
@@ -513,6 +514,19 @@ class _FixRun:
             f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}"
         )
         return apply_exit_code(outcomes, plans, 0)
+
+
+def _check_journal(path: Path) -> None:
+    """Refuse to append to an existing file that is not a trustwarden journal."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+        read_journal(path)
+    except (InputError, OSError) as exc:
+        raise ConfigError(
+            f"--journal {path} exists and is not a trustwarden journal ({exc})",
+            hint="give a new path, or the journal of an earlier fix run",
+        ) from None
 
 
 __all__ = [
