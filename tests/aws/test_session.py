@@ -161,3 +161,18 @@ def test_region_falls_back_when_unconfigured(
 def test_fast_timestamp_matches_botocore(raw: object, expected: datetime) -> None:
     assert fast_timestamp(raw) == expected
     assert fast_timestamp(raw) == parse_timestamp(raw)
+
+
+def test_member_context_without_refresh_shares_session_and_hides_keys(
+    moto_env: MotoServer,
+) -> None:
+    base = make_session()
+    member = assume(base, "arn:aws:iam::222233334444:role/Audit", refreshable=False)
+    assert member.session is base.session
+    assert member.account_id == "222233334444"
+    assert member.credentials is not None
+    assert member.credentials.secret_key not in repr(member)
+    member.client("iam").create_role(RoleName="inside", AssumeRolePolicyDocument="{}")
+    arns = [r["Arn"] for r in member.client("iam").list_roles()["Roles"]]
+    assert arns == ["arn:aws:iam::222233334444:role/inside"]
+    assert base.client("iam").list_roles()["Roles"] == []

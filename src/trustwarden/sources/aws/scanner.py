@@ -289,7 +289,7 @@ class LiveScan:
         ctx = self.context
         if target.role_arn is not None:
             try:
-                ctx = assume(self.context, target.role_arn, sts=run.sts)
+                ctx = assume(self.context, target.role_arn, sts=run.sts, refreshable=False)
             except Exception as exc:
                 if is_aws_failure(exc):
                     raise _EnterError(f"cannot assume {target.role_arn}: {describe(exc)}") from exc

@@ -19,7 +19,7 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
-from botocore.credentials import RefreshableCredentials
+from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.utils import parse_timestamp
 
@@ -57,6 +57,8 @@ class AwsContext:
     profile: str | None = None
     session_name: str = SESSION_NAME_PREFIX
     hooks: tuple[tuple[str, Callable[..., Any]], ...] = field(default=())
+    # Temporary credentials of a member account (see :func:`enter`); never shown in repr.
+    credentials: Credentials | None = field(default=None, repr=False)
 
     def client(self, service: str) -> Any:
         """A new botocore client for ``service`` with the context's retry configuration.
@@ -64,8 +66,15 @@ class AwsContext:
         Safe to call from several threads (boto3 sessions are not thread-safe; creating
         clients is serialised, using them is not).
         """
+        keys: dict[str, str] = {}
+        if self.credentials is not None:
+            keys = {
+                "aws_access_key_id": self.credentials.access_key,
+                "aws_secret_access_key": self.credentials.secret_key,
+                "aws_session_token": self.credentials.token,
+            }
         with _CLIENT_LOCK:
-            return self.session.client(service, region_name=self.region, config=self.config)
+            return self.session.client(service, region_name=self.region, config=self.config, **keys)
 
 
 def make_config(*, max_attempts: int = 10, retry_mode: str = "adaptive", pool: int = 16) -> Config:
@@ -111,6 +120,11 @@ def _tune(core: Any) -> None:
     core.get_component("response_parser_factory").set_parser_defaults(
         timestamp_parser=fast_timestamp
     )
+
+
+def _account_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
 
 
 def _partition_of(arn: str) -> str:
@@ -165,12 +179,20 @@ def make_session(
 
 
 def assume(
-    ctx: AwsContext, role_arn: str, *, external_id: str | None = None, sts: Any = None
+    ctx: AwsContext,
+    role_arn: str,
+    *,
+    external_id: str | None = None,
+    sts: Any = None,
+    refreshable: bool = True,
 ) -> AwsContext:
-    """Enter ``role_arn`` from ``ctx`` with auto-refreshing temporary credentials.
+    """Enter ``role_arn`` from ``ctx`` with temporary credentials.
 
-    Costs one STS ``AssumeRole`` call (again only when the credentials near expiry). The
-    account id comes from the assumed-role ARN, so no ``GetCallerIdentity`` is needed.
+    Costs one STS ``AssumeRole`` call. The account id comes from the assumed-role ARN, so
+    no ``GetCallerIdentity`` is needed. With ``refreshable`` (for long runs) the context
+    gets a session of its own that assumes the role again before the credentials expire;
+    without it (one member account, scanned in well under the default hour) clients are
+    made from ``ctx``'s session with the temporary keys, which is much cheaper.
     Pass ``sts`` (a client of ``ctx``) when calling from several threads: boto3 sessions
     are not thread-safe, clients are. Raises botocore exceptions unchanged; callers decide
     whether that is fatal.
@@ -196,6 +218,17 @@ def assume(
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
     )
+    if not refreshable:
+        # Clients come from the parent session with these keys: no new botocore session
+        # (building one costs tens of milliseconds of CPU, per account, under the GIL).
+        caller_arn = assumed[0]
+        return replace(
+            ctx,
+            account_id=_account_of(caller_arn),
+            caller_arn=caller_arn,
+            partition=_partition_of(caller_arn),
+            credentials=credentials.get_frozen_credentials(),
+        )
     with _CLIENT_LOCK:
         loader = ctx.session._session.get_component("data_loader")
     core = botocore.session.Session(profile=ctx.profile)
@@ -207,11 +240,11 @@ def assume(
     session = boto3.Session(botocore_session=core, region_name=ctx.region)
     _register(session, ctx.hooks)
     caller_arn = assumed[0]
-    account_id = caller_arn.split(":")[4] if caller_arn.count(":") >= 5 else ""
     return replace(
         ctx,
         session=session,
-        account_id=account_id,
+        credentials=None,
+        account_id=_account_of(caller_arn),
         caller_arn=caller_arn,
         partition=_partition_of(caller_arn),
     )
