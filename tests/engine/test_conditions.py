@@ -101,6 +101,19 @@ EXTERNAL_ID_CASES = [
     row("ext-null-false", {"Null": {EXT_KEY: "false"}}, FAIL, "presence only"),
     row("ext-null-true", {"Null": {EXT_KEY: "true"}}, FAIL, "attacker omits it"),
     row(
+        "ext-unmatchable-one-char",
+        {"StringLike": {EXT_KEY: "?"}},
+        PASS,
+        "External IDs have 2-1224 characters: broken, not exposed",
+    ),
+    row(
+        "ext-unmatchable-space",
+        {"StringLike": {EXT_KEY: "a b*"}},
+        PASS,
+        "External IDs cannot contain spaces",
+    ),
+    row("ext-equals-literal-star", {"StringEquals": {EXT_KEY: "*"}}, PASS, "'*' is literal here"),
+    row(
         "ext-key-upper",
         {"StringEquals": {"STS:EXTERNALID": EXTERNAL_ID}},
         PASS,

@@ -34,6 +34,7 @@ HIGH_PERMISSIONS = [
         id="admin-china-partition",
     ),
     pytest.param(Permissions(documents=(doc(allow("*")),)), id="inline-star-star"),
+    pytest.param(Permissions(documents=(doc(allow("iam:*")),)), id="inline-iam-star"),
     pytest.param(Permissions(documents=(doc(allow(["*"], ["*"])),)), id="inline-star-star-lists"),
     pytest.param(Permissions(documents=({"Statement": allow("*")},)), id="inline-statement-object"),
     pytest.param(
@@ -90,3 +91,21 @@ def test_severity_does_not_change_the_verdict() -> None:
     admin = analyze(OPEN, permissions=Permissions(managed_policy_arns=(ADMIN,)))
     assert plain.status is admin.status
     assert [f.code for f in plain.findings] == [f.code for f in admin.findings]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        {"Statement": None},
+        {"Statement": 5},
+        {"Statement": [5]},
+        {"Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*"}]},
+        {"Statement": [{"Effect": "Allow", "Action": ["s3:*", 3], "Resource": {"x": 1}}]},
+    ],
+    ids=["empty", "null", "number", "item-number", "action-number", "odd-types"],
+)
+def test_malformed_permission_documents_do_not_raise(document: dict[str, Any]) -> None:
+    result = analyze(OPEN, permissions=Permissions(documents=(document,)))
+    assert result.status is Status.FAIL, show(result)
+    assert result.severity is Severity.MEDIUM

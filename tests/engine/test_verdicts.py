@@ -228,6 +228,15 @@ DENY_CASES = [
         ("TW001",),
         notes="the attacker sends their own account id as External ID",
     ),
+    Case(
+        "deny-every-valid-external-id",
+        policy(
+            statement(condition={"StringLike": {EXT_KEY: "*"}}),
+            deny(condition={"StringLike": {EXT_KEY: "??*"}}),
+        ),
+        PASS,
+        notes="the Allow needs an ID, the Deny catches every ID of 2+ characters",
+    ),
     Case("deny-bare-account-id", policy(statement(), deny(aws(OUTSIDER))), PASS),
     Case(
         "deny-outside-own-arns",
