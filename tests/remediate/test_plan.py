@@ -169,6 +169,7 @@ def test_warn_roles_with_include_warn() -> None:
     # Adding an External ID cannot fix a "*" principal: the role is left alone.
     assert refused.action is PlanAction.REFUSED
     assert "changes nothing" in refused.reason
+    assert "--remove-principal '*'" in refused.reason
     removal = FixOptions(remove_principals=("*",), include_warn=True)
     plan = plan_role(role(warn_doc), SETTINGS, removal)
     assert plan.action is PlanAction.CHANGE

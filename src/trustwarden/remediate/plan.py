@@ -179,7 +179,13 @@ def _plan_change(
         )
         changes += added
     if not changes:
-        return refuse("the requested fix changes nothing here", remaining=_describe(first))
+        reason = "the requested fix changes nothing here"
+        if any(f.code == "TW002" for f in first.findings):
+            reason += (
+                ' (a "*" principal stays open to anyone who learns the External ID or has MFA:'
+                " name the third party's account instead, or --remove-principal '*')"
+            )
+        return refuse(reason, remaining=_describe(first))
     after_result = latest or analyze(dataclasses.replace(role, trust_document=doc), settings)
     after_status = after_result.status
     remaining = _describe(after_result)
