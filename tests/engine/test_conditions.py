@@ -440,6 +440,40 @@ ADVERSARIAL_CASES = [
         "never true",
     ),
     star_row(
+        "username-equals",
+        {"StringEquals": {"aws:username": "alice"}},
+        FAIL,
+        "any outside account can create a user named alice",
+    ),
+    star_row("username-like", {"StringLike": {"aws:username": "adm*"}}, FAIL),
+    Case(
+        "root-principal-username",
+        cond({"StringEquals": {"aws:username": "alice"}}),
+        FAIL,
+        ("TW001",),
+        notes="the account root admits the account's user alice",
+    ),
+    Case(
+        "named-user-other-username",
+        cond({"StringEquals": {"aws:username": "alice"}}, {"AWS": arn(OUTSIDER, "user/bob")}),
+        PASS,
+        notes="bob's aws:username is bob",
+    ),
+    Case(
+        "named-role-principal-type-user",
+        cond(
+            {"StringEquals": {"aws:PrincipalType": "User"}}, {"AWS": arn(OUTSIDER, "role/vendor")}
+        ),
+        PASS,
+        notes="a role session's aws:PrincipalType is AssumedRole",
+    ),
+    Case(
+        "root-principal-tag",
+        cond({"StringEquals": {"aws:PrincipalTag/x": "y"}}),
+        FAIL,
+        ("TW001",),
+    ),
+    star_row(
         "account-if-exists-trusted",
         {"StringEqualsIfExists": {"aws:PrincipalAccount": FRIEND}},
         PASS,
