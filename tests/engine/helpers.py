@@ -275,6 +275,12 @@ def witness_problems(
     org = _context_value(context, "aws:PrincipalOrgID")
     if org is not None and org in settings.trusted_orgs:
         problems.append(f"witness is in the trusted organisation {org}")
+    paths = _context_value(context, "aws:PrincipalOrgPaths")
+    problems.extend(
+        f"witness org path {path} is in a trusted organisation"
+        for path in ([paths] if isinstance(paths, str) else list(paths or ()))
+        if str(path).split("/", 1)[0] in settings.trusted_orgs
+    )
     account = _context_value(context, "aws:PrincipalAccount")
     if account is not None and account != witness.account_id:
         problems.append(f"aws:PrincipalAccount {account} differs from the caller's account")

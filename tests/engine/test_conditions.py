@@ -474,6 +474,25 @@ ADVERSARIAL_CASES = [
         ("TW001",),
     ),
     star_row(
+        "org-paths-forall-trusted",
+        {"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": TRUSTED_ORG + "/*"}},
+        FAIL,
+        "outside every org the key is absent, and ForAllValues is true",
+    ),
+    star_row(
+        "org-paths-forany-trusted",
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": TRUSTED_ORG + "/*"}},
+        PASS,
+        "the attacker's org paths start with their own (untrusted) org",
+    ),
+    star_row(
+        "org-paths-forany-untrusted",
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": OTHER_ORG + "/*"}},
+        FAIL,
+    ),
+    star_row("tag-keys-forall", {"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}}, FAIL),
+    star_row("tag-keys-forany", {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}}, FAIL),
+    star_row(
         "account-if-exists-trusted",
         {"StringEqualsIfExists": {"aws:PrincipalAccount": FRIEND}},
         PASS,
