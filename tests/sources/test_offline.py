@@ -487,3 +487,27 @@ def test_tiny_read_chunks_give_the_same_roles(
     monkeypatch.setattr(jsonstream, "CHUNK_SIZE", chunk)
     assert list(load_file(path)) == expected
     assert len(expected) == 4
+
+
+def test_get_role_that_is_not_an_object_is_skipped(tmp_path: Path) -> None:
+    path = write(tmp_path, "role.json", {"Role": "vendor", "ResponseMetadata": {"RequestId": "x"}})
+    (item,) = list(load_file(path))
+    assert isinstance(item, Skipped)
+    assert item.what == f"role entry /Role in {path} (line 2)"
+    assert item.reason == "it is not a JSON object"
+
+
+def test_unreadable_inline_policy_is_noted_and_the_role_still_loads(tmp_path: Path) -> None:
+    entry = role_entry(
+        "r",
+        RolePolicyList=[{"PolicyName": "bad", "PolicyDocument": "%7Bnot-json"}],
+        AttachedManagedPolicies=[],
+    )
+    (role,) = list(load_file(write(tmp_path, "authz.json", {"RoleDetailList": [entry]})))
+    assert isinstance(role, Role)
+    assert role.permissions is not None
+    assert role.permissions.documents == ()
+    assert role.extra["permission_problems"] == (
+        "inline policy 'bad' is not a readable policy document",
+    )
+    assert analyze_role(role, Settings()).status is Status.FAIL

@@ -85,7 +85,8 @@ class JsonStream:
                 return ""
             self._read(self._chunk)
 
-    def _expect(self, char: str, what: str) -> None:
+    def expect(self, char: str, what: str) -> None:
+        """Consume ``char`` (after blanks) or raise an error naming ``what`` was expected."""
         found = self.peek()
         if found != char:
             shown = repr(found) if found else "end of file"
@@ -126,7 +127,7 @@ class JsonStream:
 
     def array(self) -> Iterator[tuple[int, int, object]]:
         """Yield ``(index, line, element)`` for each element of the array that comes next."""
-        self._expect("[", "an array")
+        self.expect("[", "an array")
         if self.peek() == "]":
             self._pos += 1
             return
@@ -143,27 +144,45 @@ class JsonStream:
                 self._pos -= 1
                 raise self.error("not valid JSON: expected ',' or ']' after an array element")
 
-    def object_keys(self) -> Iterator[str]:
-        """Walk the object that comes next, yielding each key with the reader at its value."""
-        self._expect("{", "an object")
-        if self.peek() == "}":
-            self._pos += 1
-            return
-        while True:
-            if self.peek() != '"':
-                raise self.error("not valid JSON: expected a property name in double quotes")
-            key = self.value()
-            if not isinstance(key, str):  # pragma: no cover - a '"' always decodes to a str
-                raise self.error("not valid JSON: expected a property name")
-            self._expect(":", "':'")
-            yield key
-            char = self.peek()
-            self._pos += 1
-            if char == "}":
+    def object_keys(self, *, resume: bool = False) -> Iterator[str]:
+        """Walk the object that comes next, yielding each key with the reader at its value.
+
+        With ``resume``, the reader is just after a member's value inside an object (see
+        :meth:`member` and :func:`~trustwarden.sources.policies_probe.probe_policies`): the
+        walk goes on with the object's remaining members.
+        """
+        if resume:
+            if not self._next_member():
                 return
-            if char != ",":
-                self._pos -= 1
-                raise self.error("not valid JSON: expected ',' or '}' after a property")
+        else:
+            self.expect("{", "an object")
+            if self.peek() == "}":
+                self._pos += 1
+                return
+        while True:
+            yield self.member()
+            if not self._next_member():
+                return
+
+    def member(self) -> str:
+        """Read a property name and its ``:``; the reader is then at the value."""
+        if self.peek() != '"':
+            raise self.error("not valid JSON: expected a property name in double quotes")
+        key = self.value()
+        if not isinstance(key, str):  # pragma: no cover - a '"' always decodes to a str
+            raise self.error("not valid JSON: expected a property name")
+        self.expect(":", "':'")
+        return key
+
+    def _next_member(self) -> bool:
+        char = self.peek()
+        self._pos += 1
+        if char == "}":
+            return False
+        if char != ",":
+            self._pos -= 1
+            raise self.error("not valid JSON: expected ',' or '}' after a property")
+        return True
 
     def rest(self) -> str:
         """All remaining text (for inputs that are not JSON at all)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,7 +32,8 @@ from trustwarden.errors import InputError, PolicyError
 from trustwarden.model import Origin, Permissions, Role, Skipped
 from trustwarden.policy import decode_document
 from trustwarden.sources.jsonstream import JsonStream
-from trustwarden.sources.permissions import PolicyIndex, index_entry, role_permissions
+from trustwarden.sources.permissions import PolicyIndex, role_permissions
+from trustwarden.sources.policies_probe import probe_policies, read_policy_index
 
 AUTHZ = "authz"
 LIST_ROLES = "list-roles"
@@ -116,9 +117,20 @@ def _load(file: _File) -> Iterator[Item]:
     if second_pass is not None:
         policies, from_occurrence = second_pass
         with _open(file) as handle:
-            yield from _deferred_roles(
-                JsonStream(handle, file.name), file, policies, from_occurrence
-            )
+            stream = JsonStream(handle, file.name)
+            yield from _deferred_roles(stream, file, policies, from_occurrence)
+
+
+@dataclass(slots=True)
+class _RoleLists:
+    """How the ``RoleDetailList`` occurrences of one file are being read."""
+
+    rereadable: bool  # a regular file (not a pipe): it can be probed and read again
+    policies: dict[str, Mapping[str, Any]] | None = None
+    probed: bool = False  # policies came from probe_policies: skip the key when it comes
+    occurrence: int = 0
+    deferred_from: int | None = None  # first occurrence that had to wait for Policies
+    pending: list[tuple[str, int, object]] = field(default_factory=list)  # when not rereadable
 
 
 def _walk(stream: JsonStream, file: _File) -> Generator[Item, None, tuple[PolicyIndex, int] | None]:
@@ -129,21 +141,18 @@ def _walk(stream: JsonStream, file: _File) -> Generator[Item, None, tuple[Policy
     """
     shape: str | None = None
     stored: dict[str, object] = {}
-    policies: dict[str, Mapping[str, Any]] | None = None
-    occurrence = 0
-    deferred_from: int | None = None
+    lists = _RoleLists(rereadable=file.path.is_file())
     for key in stream.object_keys():
         if shape is None:
             shape = _SHAPE_BY_KEY.get(key)
         if shape == AUTHZ and key == "RoleDetailList":
-            if policies is None or deferred_from is not None:
-                deferred_from = occurrence if deferred_from is None else deferred_from
-                _skip_list(stream, key)
-            else:
-                yield from _entries(stream, file, AUTHZ, "/RoleDetailList", policies)
-            occurrence += 1
+            yield from _role_list(stream, file, lists)
         elif shape == AUTHZ and key == "Policies":
-            policies = _read_policies(stream, policies)
+            if lists.probed:
+                _skip_list(stream, key)  # already read from the end of the file
+            else:
+                index = read_policy_index(stream)
+                lists.policies = index if lists.policies is None else {**lists.policies, **index}
         elif shape == AUTHZ and key in ("UserDetailList", "GroupDetailList"):
             _skip_list(stream, key)
         elif shape == LIST_ROLES and key == "Roles":
@@ -162,9 +171,32 @@ def _walk(stream: JsonStream, file: _File) -> Generator[Item, None, tuple[Policy
         )
     if shape == POLICY:
         yield _policy_role(stored, file)
-    if deferred_from is None:
+    policies = lists.policies or {}
+    for pointer, line, entry in lists.pending:
+        yield _role(entry, file, AUTHZ, pointer=pointer, line=line, policies=policies)
+    if lists.deferred_from is None or not lists.rereadable:
         return None
-    return (policies or {}), deferred_from
+    return policies, lists.deferred_from
+
+
+def _role_list(stream: JsonStream, file: _File, lists: _RoleLists) -> Iterator[Item]:
+    """One ``RoleDetailList``: yielded now if the policies are known, else deferred."""
+    if lists.policies is None and lists.deferred_from is None and lists.rereadable:
+        lists.policies = probe_policies(file.path, file.name)
+        lists.probed = lists.policies is not None
+    if lists.policies is not None and lists.deferred_from is None:
+        yield from _entries(stream, file, AUTHZ, "/RoleDetailList", lists.policies)
+    else:
+        if lists.deferred_from is None:
+            lists.deferred_from = lists.occurrence
+        if lists.rereadable:
+            _skip_list(stream, "RoleDetailList")
+        else:  # a pipe cannot be read twice: keep the entries until Policies is known
+            _check_list(stream, "RoleDetailList")
+            lists.pending.extend(
+                (f"/RoleDetailList/{index}", line, entry) for index, line, entry in stream.array()
+            )
+    lists.occurrence += 1
 
 
 def _deferred_roles(
@@ -183,28 +215,20 @@ def _deferred_roles(
             stream.skip()
 
 
+def _check_list(stream: JsonStream, key: str) -> None:
+    if stream.peek() != "[":
+        raise stream.error(f"{key} is not a list")
+
+
 def _skip_list(stream: JsonStream, key: str) -> None:
-    if stream.peek() != "[":
-        raise stream.error(f"{key} is not a list", pos=None)
+    _check_list(stream, key)
     stream.skip()
-
-
-def _read_policies(
-    stream: JsonStream, index: dict[str, Mapping[str, Any]] | None
-) -> dict[str, Mapping[str, Any]]:
-    index = {} if index is None else index
-    if stream.peek() != "[":
-        raise stream.error("Policies is not a list")
-    for _, _, entry in stream.array():
-        index_entry(index, entry)
-    return index
 
 
 def _entries(
     stream: JsonStream, file: _File, source: str, pointer: str, policies: PolicyIndex | None
 ) -> Iterator[Item]:
-    if stream.peek() != "[":
-        raise stream.error(f"{pointer.lstrip('/')} is not a list")
+    _check_list(stream, pointer.lstrip("/"))
     for index, line, entry in stream.array():
         yield _role(entry, file, source, pointer=f"{pointer}/{index}", line=line, policies=policies)
 
