@@ -11,12 +11,15 @@ Accepted shapes (by their top-level keys):
   URL-encoded JSON. Its role's account id must be given; the role name is the file stem.
 
 Roles are yielded lazily in input order. Large arrays are streamed element by element (see
-:mod:`trustwarden.sources.jsonstream`); when ``Policies`` comes after ``RoleDetailList`` (as
-the AWS CLI writes it), the file is read twice so that every role's permissions are known
-when it is yielded, instead of holding all roles in memory. Trust documents are kept raw
-(object or string): the engine decodes them, so a malformed one is an ``error`` result for
-that role. A role entry without ``Arn``/``RoleName`` becomes a :class:`Skipped`; a file that
-cannot be read or has no recognised shape raises :class:`InputError`.
+:mod:`trustwarden.sources.jsonstream`), so memory does not grow with the file. When
+``Policies`` comes after ``RoleDetailList`` (as the AWS CLI writes it), it is first found
+from the end of the file (:mod:`trustwarden.sources.policies_probe`) so that every role
+carries its permissions when yielded; if that is unsure the file is read twice, and a pipe
+(which cannot be read twice) has its role entries held until ``Policies`` is known. Trust
+documents are kept raw (object or string): the engine decodes them, so a malformed one is
+an ``error`` result for that role. A role entry without ``Arn``/``RoleName`` becomes a
+:class:`Skipped`; a file that cannot be read or has no recognised shape raises
+:class:`InputError` (lazily: roles before a defect later in the file are yielded first).
 """
 
 from __future__ import annotations
