@@ -41,7 +41,7 @@ class MotoServer:
     def reset(self) -> None:
         """Forget every resource the server holds."""
         req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 (loopback only)
+        with urllib.request.urlopen(req, timeout=10) as resp:
             resp.read()
 
 
@@ -67,7 +67,9 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
     log = tmp_path_factory.mktemp("moto") / "server.log"
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
     with log.open("wb") as out:
-        proc = subprocess.Popen(_server_command(port), stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            _server_command(port), stdout=out, stderr=subprocess.STDOUT, env=env
+        )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     try:
@@ -75,7 +77,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer
             if proc.poll() is not None:
                 pytest.fail(f"moto_server exited early: {log.read_text()[-2000:]}")
             try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):  # noqa: S310
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
                     break
             except OSError:
                 if time.monotonic() > deadline:

@@ -251,6 +251,15 @@ class AttackerSearch:
                 ):
                     seen.add((named.principal_arn, named.session_arn))
                     idents.append(named)
+        # Users named as the policy's aws:username conditions want (anyone can create them).
+        for cond in self._conds_by_key.get("aws:username", ()):
+            for value in cond.values:
+                names = _glob_instances(value) if cond.base in WILDCARD_OPS else [value]
+                for name in names:
+                    user_arn = f"arn:{p}:iam::{account}:user/{name}"
+                    if name and "$" not in name and (user_arn, None) not in seen:
+                        seen.add((user_arn, None))
+                        idents.append(Identity(account, user_arn, "User"))
         for cond in self._conds_by_key.get("aws:principalarn", ()):
             for value in cond.values:
                 arn = _instantiate_principal_arn(value, p, account)
@@ -421,6 +430,8 @@ class AttackerSearch:
                     sub = substitute(value, ctx, wildcard=False)
                     if sub is not None:
                         candidates.append(sub)
+                        if cond.base in WILDCARD_OPS:
+                            candidates.extend(_glob_instances(sub))
                 elif cond.base in WILDCARD_OPS and ("*" in value or "?" in value):
                     candidates.extend(_glob_instances(value))
                 else:
@@ -623,8 +634,9 @@ def _generic_values(conds: list[Condition], ctx: Mapping[str, ContextValue]) -> 
                 stringish = True
             else:
                 stringish = True
-                if base in WILDCARD_OPS and not has_variable(value):
-                    values.extend(_glob_instances(value))
+                if base in WILDCARD_OPS:
+                    sub = substitute(value, ctx, wildcard=False) if has_variable(value) else value
+                    values.extend(_glob_instances(sub) if sub is not None else ())
                 inst = _instantiate(cond, value, ctx)
                 values.append(inst)
                 if inst is not None and inst.swapcase() != inst:

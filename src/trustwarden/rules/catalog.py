@@ -69,7 +69,7 @@ WILDCARD_WEAK_PROTECTION = Rule(
         "MFA user on AWS satisfies an MFA condition."
     ),
     remediation=(
-        "Name the third party's account (or role) in Principal instead of \"*\", or narrow it "
+        'Name the third party\'s account (or role) in Principal instead of "*", or narrow it '
         "with aws:PrincipalAccount / aws:PrincipalOrgID conditions."
     ),
     compliance=COMPLIANCE,
@@ -86,7 +86,10 @@ STALE_PRINCIPAL = Rule(
         "deleted. The entry matches nobody today, even if a principal with the same name is "
         "created again, and the account it belonged to cannot be recovered from the ID."
     ),
-    remediation="Remove the stale entry, or replace it with the ARN of the principal that should be trusted.",
+    remediation=(
+        "Remove the stale entry, or replace it with the ARN of the principal that should be "
+        "trusted."
+    ),
 )
 
 UNEVALUATED_CONSTRUCT = Rule(
@@ -99,7 +102,9 @@ UNEVALUATED_CONSTRUCT = Rule(
         "The policy uses an operator, value or construct trustwarden cannot evaluate. It was "
         "assumed to let an attacker through an Allow and not to stop them in a Deny."
     ),
-    remediation="Review the named condition by hand; rewrite it with documented IAM condition operators.",
+    remediation=(
+        "Review the named condition by hand; rewrite it with documented IAM condition operators."
+    ),
     compliance=COMPLIANCE,
 )
 
@@ -109,7 +114,9 @@ INVALID_POLICY = Rule(
     title="The trust policy cannot be read as an IAM policy",
     status=Status.ERROR,
     severity=Severity.MEDIUM,
-    description="The document is not valid JSON or not a valid IAM policy, so no verdict is possible.",
+    description=(
+        "The document is not valid JSON or not a valid IAM policy, so no verdict is possible."
+    ),
     remediation="Fix the document; IAM would reject it too.",
 )
 
