@@ -155,6 +155,12 @@ class AttackerSearch:
                 self.spelling.setdefault(cond.key, cond.key_as_written)
         self._wildcard_accounts: tuple[str, ...] | None = None
         self.fresh_accounts: frozenset[str] = frozenset()
+        self._mentions_federation = any(
+            "federated" in v.lower()
+            for key in ("aws:principaltype", "aws:principalarn", "aws:userid")
+            for c in self._conds_by_key.get(key, ())
+            for v in c.values
+        )
         self._filtered_cache: dict[tuple[int, tuple[str, ...], bool, str], list[Fragment]] = {}
 
     # ------------------------------------------------------------------ identities
@@ -238,6 +244,16 @@ class AttackerSearch:
                 f"arn:{p}:sts::{account}:assumed-role/{WITNESS_NAME}/{WITNESS_NAME}",
             ),
         ]
+        if self._mentions_federation:
+            # GetFederationToken sessions: when the policy singles them out, try one too
+            # (AWS says they cannot call STS; the contract says assume the worst).
+            idents.append(
+                Identity(
+                    account,
+                    f"arn:{p}:sts::{account}:federated-user/{WITNESS_NAME}",
+                    "FederatedUser",
+                )
+            )
         seen = {(i.principal_arn, i.session_arn) for i in idents}
         # Principals the policy names in this account (e.g. exempted by a Deny's NotPrincipal).
         for st in self.policy.statements:
