@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 
 from trustwarden.engine.attacker import AttackerSearch, Hit, Outsider, to_witness
@@ -62,10 +61,7 @@ def _memo_key(role: Role) -> tuple[str, str, str] | None:
     if isinstance(doc, str):
         text = doc
     elif isinstance(doc, dict):
-        try:
-            text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-        except (TypeError, ValueError):
-            return None
+        text = repr(doc)  # exact for JSON data; key order only costs a cache miss
     else:
         return None
     return (text, role.account_id, role.partition)

@@ -310,6 +310,8 @@ class AttackerSearch:
         ``strong`` also lets the caller send the policy's own External IDs and MFA: used to
         tell whether a wildcard principal is protected only by those.
         """
+        if not identities or self._blocked_for_everyone(statement, identities[0], strong=strong):
+            return None
         fallback: Hit | None = None
         for ident in identities:
             hit = self._find_for(statement, ident, strong=strong)
@@ -317,6 +319,21 @@ class AttackerSearch:
                 return hit
             fallback = fallback or hit
         return fallback
+
+    def _blocked_for_everyone(self, statement: Statement, probe: Identity, *, strong: bool) -> bool:
+        """Whether a condition on a key that does not depend on the caller can never hold.
+
+        E.g. ``StringEquals sts:ExternalId`` with a literal: no attacker value passes it,
+        whoever they are, so no identity needs to be tried.
+        """
+        base = self._bare(probe)
+        keys = sorted({c.key for c in statement.conditions})
+        for group in _grouped(keys):
+            if self._identity_dependent(group):
+                continue
+            if not self._filtered(statement, group, probe, base, strong=strong):
+                return True
+        return False
 
     def _find_for(self, statement: Statement, ident: Identity, *, strong: bool) -> Hit | None:
         base = self._bare(ident)

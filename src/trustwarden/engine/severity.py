@@ -34,9 +34,10 @@ def is_admin_document(doc: Mapping[str, Any]) -> bool:
     for st in statements:
         if not isinstance(st, Mapping) or st.get("Effect") != "Allow":
             continue
-        actions = _as_list(st.get("Action"))
-        resources = _as_list(st.get("Resource"))
-        if "*" in resources and any(a.lower() in _ADMIN_ACTIONS for a in actions):
+        resources = st.get("Resource")
+        if resources != "*" and not (isinstance(resources, list) and "*" in resources):
+            continue
+        if any(a.lower() in _ADMIN_ACTIONS for a in _as_list(st.get("Action"))):
             return True
     return False
 
