@@ -148,10 +148,15 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What the user trusts. The role's own account is always trusted."""
+    """What the user trusts. The role's own account is always trusted.
+
+    ``known_accounts`` names accounts (e.g. vendors' published AWS accounts) so reports can
+    say who a principal belongs to; it never changes a verdict.
+    """
 
     trusted_accounts: frozenset[str] = frozenset()
     trusted_orgs: frozenset[str] = frozenset()
+    known_accounts: Mapping[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- results

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from trustwarden.engine.attacker import AttackerSearch, Hit, Outsider, to_witness
-from trustwarden.engine.describe import describe_condition, explain_statement
+from trustwarden.engine.describe import (
+    describe_condition,
+    explain_statement,
+    label_principal,
+    principal_account,
+)
 from trustwarden.engine.evaluate import statement_covers_assume_role
 from trustwarden.engine.severity import role_severity
 from trustwarden.errors import PolicyError
@@ -97,12 +102,16 @@ def analyze_role(role: Role, settings: Settings, *, explain: bool = False) -> Ro
         if not outsiders:
             per_statement[statement.index] = (outsiders, None)
             continue
-        outsider_finding, hit = _outsider_finding(search, statement, outsiders)
+        outsider_finding, hit = _outsider_finding(
+            search, statement, outsiders, settings.known_accounts
+        )
         per_statement[statement.index] = (outsiders, hit)
         if outsider_finding is not None:
             findings.append(outsider_finding)
     status = max((f.status for f in findings), key=lambda s: s.rank, default=Status.PASS)
-    explanation = _explain(policy, search, per_statement) if explain else ()
+    explanation = (
+        _explain(policy, search, per_statement, settings.known_accounts) if explain else ()
+    )
     return _result(role, status, severity, tuple(findings), explanation=explanation)
 
 
@@ -149,7 +158,10 @@ def _stale_findings(statement: Statement) -> list[Finding]:
 
 
 def _outsider_finding(
-    search: AttackerSearch, statement: Statement, outsiders: list[Outsider]
+    search: AttackerSearch,
+    statement: Statement,
+    outsiders: list[Outsider],
+    known: Mapping[str, str],
 ) -> tuple[Finding | None, Hit | None]:
     reachable: list[str] = []
     first: Hit | None = None
@@ -159,7 +171,7 @@ def _outsider_finding(
             reachable.append(outsider.written)
             first = first or hit
     if first is not None:
-        return _fail_finding(search, statement, tuple(reachable), first), first
+        return _fail_finding(search, statement, tuple(reachable), first, known), first
     wildcards = [o for o in outsiders if o.wildcard]
     for outsider in wildcards:
         # "Any account": a fresh account the policy never mentions gets in with the ID/MFA.
@@ -183,16 +195,22 @@ def _outsider_finding(
 
 
 def _fail_finding(
-    search: AttackerSearch, statement: Statement, principals: tuple[str, ...], hit: Hit
+    search: AttackerSearch,
+    statement: Statement,
+    principals: tuple[str, ...],
+    hit: Hit,
+    known: Mapping[str, str],
 ) -> Finding:
     witness = to_witness(hit.request, search.spelling)
-    who = ", ".join(principals)
+    who = ", ".join(label_principal(p, known) for p in principals)
     if statement.conditions:
         shown = "; ".join(describe_condition(c) for c in statement.conditions)
         why = f"its conditions ({shown}) do not require the exact External ID or MFA"
     else:
         why = "it has no conditions"
     notes: list[str] = []
+    if witness.account_id in known and not principals_name(principals, witness.account_id):
+        notes.append(f"The witness account {witness.account_id} is {known[witness.account_id]}'s.")
     code = OUTSIDER_CAN_ASSUME.id
     if hit.relies_on_unevaluable:
         code = UNEVALUATED_CONSTRUCT.id
@@ -220,6 +238,7 @@ def _explain(
     policy: TrustPolicy,
     search: AttackerSearch,
     per_statement: dict[int, tuple[list[Outsider], Hit | None]],
+    known: Mapping[str, str],
 ) -> tuple[ExplainedStatement, ...]:
     out = []
     for statement in policy.statements:
@@ -231,6 +250,12 @@ def _explain(
                 outsiders=tuple(o.written for o in outsiders),
                 witness=to_witness(hit.request, search.spelling) if hit else None,
                 trusted=search.trusted,
+                known=known,
             )
         )
     return tuple(out)
+
+
+def principals_name(principals: tuple[str, ...], account: str) -> bool:
+    """Whether any of the written principals belongs to ``account``."""
+    return any(principal_account(p) == account for p in principals)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from trustwarden.engine.attacker import EXTERNAL_ID, MFA_AGE, MFA_PRESENT
 from trustwarden.engine.conditions import IGNORE_CASE_OPS, KNOWN_OPS, NEGATED, WILDCARD_OPS
 from trustwarden.model import Condition, ExplainedStatement, Principal, Statement, Witness
@@ -61,7 +63,23 @@ def _mfa_meaning(cond: Condition) -> str:
     return "does not require MFA"
 
 
-def describe_principal(principal: Principal, trusted: frozenset[str]) -> str:
+def principal_account(value: str) -> str | None:
+    """The account a written AWS principal belongs to (None for "*" and unique IDs)."""
+    if len(value) == 12 and value.isdigit():
+        return value
+    parts = parse_aws_principal(value)
+    return parts[2] if parts else None
+
+
+def label_principal(value: str, known: Mapping[str, str]) -> str:
+    """The principal as written, followed by its owner's name when the account is known."""
+    account = principal_account(value)
+    return f"{value} ({known[account]})" if account and account in known else value
+
+
+def describe_principal(
+    principal: Principal, trusted: frozenset[str], known: Mapping[str, str] | None = None
+) -> str:
     """One principal entry in words."""
     if principal.kind == "*" or principal.value == "*":
         return "* (every AWS principal in every account)"
@@ -76,6 +94,8 @@ def describe_principal(principal: Principal, trusted: frozenset[str]) -> str:
         account = parts[2]
     whole = value.isdigit() or (parts is not None and parts[3] == "root")
     label = f"account {account} (any principal in it)" if whole else value
+    if known and account is not None and account in known:
+        label = f"{label}, {known[account]}"
     if account in trusted:
         return f"{label} [trusted]"
     return f"{label} [outside]"
@@ -88,10 +108,11 @@ def explain_statement(
     outsiders: tuple[str, ...],
     witness: Witness | None,
     trusted: frozenset[str],
+    known: Mapping[str, str] | None = None,
 ) -> ExplainedStatement:
     """What one statement does for the confused-deputy question."""
     principals = statement.not_principals or statement.principals
-    admits = tuple(describe_principal(p, trusted) for p in principals)
+    admits = tuple(describe_principal(p, trusted, known) for p in principals)
     if statement.not_principals is not None:
         admits = ("every principal except: " + "; ".join(admits),)
     conditions = tuple(describe_condition(c) for c in statement.conditions)

@@ -19,7 +19,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trustwarden.errors import ConfigError
@@ -176,7 +176,8 @@ class LiveScan:
             self.organization = read_organization(self.context)
             self._targets = self._plan_organization(self.organization)
             if options.trust_organization:
-                base = Settings(
+                base = replace(
+                    base,
                     trusted_accounts=base.trusted_accounts | self.organization.account_ids,
                     trusted_orgs=base.trusted_orgs | {self.organization.id},
                 )
