@@ -14,9 +14,12 @@ No file (or a ``pyproject.toml`` without the table) gives the empty configuratio
     trusted_orgs = ["o-a1b2c3d4e5"]       # organization ids
     fail_on = "fail"                      # "fail" | "warn" | "never"
     format = "table"                      # output format name
+    known_accounts = "known-accounts.yaml" # names for vendors' accounts (known_aws_accounts
+                                          # format); relative to the configuration file
 
 Unknown keys are an error (so a typo never silently does nothing). Command-line values add
-to the file's trusted accounts and organisations (:func:`build_settings`).
+to the file's trusted accounts and organisations, and ``--known-accounts`` replaces the
+file's ``known_accounts`` (:func:`build_settings`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from trustwarden.model import Settings
 CONFIG_FILE = ".trustwarden.toml"
 PYPROJECT = "pyproject.toml"
 FAIL_ON_VALUES = ("fail", "warn", "never")
-KNOWN_KEYS = ("trusted_accounts", "trusted_orgs", "fail_on", "format")
+KNOWN_KEYS = ("trusted_accounts", "trusted_orgs", "fail_on", "format", "known_accounts")
 
 _ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
@@ -50,6 +53,7 @@ class FileConfig:
     trusted_orgs: tuple[str, ...] = ()
     fail_on: str | None = None
     format: str | None = None
+    known_accounts: Path | None = None  # resolved against the configuration file's folder
 
 
 def validate_account_id(value: object) -> str:
@@ -101,12 +105,39 @@ def load_config(path: Path | None, cwd: Path) -> FileConfig:
 
 
 def build_settings(
-    config: FileConfig, trusted_accounts: Iterable[str], trusted_orgs: Iterable[str]
+    config: FileConfig,
+    trusted_accounts: Iterable[str],
+    trusted_orgs: Iterable[str],
+    known_accounts: Path | None = None,
 ) -> Settings:
-    """The engine's :class:`Settings`: the file's trusted ids plus the command line's."""
+    """The engine's :class:`Settings`: the file's trusted ids plus the command line's.
+
+    ``known_accounts`` (``--known-accounts``) replaces the file's ``known_accounts``; the
+    list named by either is read here (:func:`trustwarden.known_accounts.load_known_accounts`).
+    """
     accounts = {*config.trusted_accounts, *(validate_account_id(a) for a in trusted_accounts)}
     orgs = {*config.trusted_orgs, *(validate_org_id(o) for o in trusted_orgs)}
-    return Settings(trusted_accounts=frozenset(accounts), trusted_orgs=frozenset(orgs))
+    return Settings(
+        trusted_accounts=frozenset(accounts),
+        trusted_orgs=frozenset(orgs),
+        known_accounts=_known_accounts(config, known_accounts),
+    )
+
+
+def _known_accounts(config: FileConfig, flag: Path | None) -> dict[str, str]:
+    from trustwarden.known_accounts import load_known_accounts  # noqa: PLC0415 - YAML on use
+
+    if flag is not None:
+        return load_known_accounts(flag)
+    path = config.known_accounts
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise ConfigError(
+            f"{config.path}: known_accounts: {path}: file not found",
+            hint="a relative path is read from the configuration file's folder",
+        )
+    return load_known_accounts(path)
 
 
 # --------------------------------------------------------------------------- internals
@@ -157,6 +188,7 @@ def _from_table(table: Mapping[str, Any], path: Path) -> FileConfig:
         trusted_orgs=orgs,
         fail_on=fail_on,
         format=_optional_str(table, "format", path),
+        known_accounts=_optional_path(table, "known_accounts", path),
     )
 
 
@@ -178,3 +210,13 @@ def _optional_str(table: Mapping[str, Any], key: str, path: Path) -> str | None:
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{path}: {key} must be a string, not {type(value).__name__}")
     return value
+
+
+def _optional_path(table: Mapping[str, Any], key: str, path: Path) -> Path | None:
+    """A path from the file, relative to the file's folder (``~`` expanded)."""
+    value = _optional_str(table, key, path)
+    if value is None:
+        return None
+    if not value.strip():
+        raise ConfigError(f"{path}: {key} must name a file, not an empty string")
+    return path.parent / Path(value).expanduser()

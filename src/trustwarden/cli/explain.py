@@ -123,7 +123,7 @@ def explain_command(
         document = {
             "schema_version": SCHEMA_VERSION,
             "tool": tool_to_json(__version__),
-            "result": result_to_json(result, explain=True),
+            "result": result_to_json(result, explain=True, known=config.settings.known_accounts),
         }
         app.stdout.write(json.dumps(document, indent=2) + "\n")
         app.stdout.flush()

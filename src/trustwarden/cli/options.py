@@ -5,7 +5,8 @@ the command **one** frozen value instead of many keyword arguments:
 
 * :func:`input_options` → ``source: SourceSpec`` (``--input``, ``--sample``, ``--account-id``)
 * :func:`trust_options` → ``trust: TrustSpec`` (``--trusted-account``, ``--trusted-org``,
-  ``--config``); turn it into :class:`~trustwarden.model.Settings` with :func:`resolve_config`
+  ``--config``, ``--known-accounts``); turn it into :class:`~trustwarden.model.Settings`
+  with :func:`resolve_config`
 * :func:`fail_on_option` → ``fail_on: str | None`` (``--fail-on``)
 * :func:`pass_app` → ``app: AppContext`` (injected streams, environment, clock)
 
@@ -353,11 +354,12 @@ def analyze_events(items: Iterable[Role | Skipped], settings: Settings) -> Itera
 
 @dataclass(frozen=True, slots=True)
 class TrustSpec:
-    """Trusted accounts/orgs and the config file, as given on the command line."""
+    """Trusted accounts/orgs, the config file and the known-accounts list, as given."""
 
     trusted_accounts: tuple[str, ...] = ()
     trusted_orgs: tuple[str, ...] = ()
     config: Path | None = None
+    known_accounts: Path | None = None
 
 
 TRUST_OPTIONS: list[Callable[[Any], Any]] = [
@@ -386,13 +388,29 @@ TRUST_OPTIONS: list[Callable[[Any], Any]] = [
             "pyproject.toml, in the working directory; --sample: the sample's own)."
         ),
     ),
+    click.option(
+        "--known-accounts",
+        metavar="PATH",
+        type=click.Path(exists=True, dir_okay=False, readable=True, path_type=Path),
+        help=(
+            "Name the owners of accounts listed in PATH, a YAML file in the format of "
+            "fwdcloudsec/known_aws_accounts, in reports (replaces known_accounts in the config "
+            "file; never changes a verdict)."
+        ),
+    ),
 ]
 
 
 def trust_options(command: F) -> F:
-    """Add ``--trusted-account``/``--trusted-org``/``--config``; pass ``trust: TrustSpec``."""
+    """Add ``--trusted-account``/``--trusted-org``/``--config``/``--known-accounts``.
+
+    Passes ``trust: TrustSpec``.
+    """
     decorate = _grouped(
-        TRUST_OPTIONS, ("trusted_accounts", "trusted_orgs", "config"), TrustSpec, "trust"
+        TRUST_OPTIONS,
+        ("trusted_accounts", "trusted_orgs", "config", "known_accounts"),
+        TrustSpec,
+        "trust",
     )
     return cast("F", decorate(command))
 
@@ -411,12 +429,15 @@ def resolve_config(trust: TrustSpec, *, source: SourceSpec, cwd: Path) -> Resolv
 
     The file is ``--config`` if given, else the source's bundled config (``--sample``),
     else ``.trustwarden.toml`` (or ``[tool.trustwarden]`` in ``pyproject.toml``) in ``cwd``.
+    ``--known-accounts`` replaces the file's ``known_accounts``.
     """
     from trustwarden.config import build_settings, load_config  # noqa: PLC0415
 
     path = trust.config if trust.config is not None else source.bundled_config()
     file_config = load_config(path, cwd)
-    settings = build_settings(file_config, trust.trusted_accounts, trust.trusted_orgs)
+    settings = build_settings(
+        file_config, trust.trusted_accounts, trust.trusted_orgs, trust.known_accounts
+    )
     fail_on = getattr(file_config, "fail_on", None)
     fmt = getattr(file_config, "format", None)
     return ResolvedConfig(

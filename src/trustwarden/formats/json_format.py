@@ -13,18 +13,24 @@ Layout (fields marked * are optional)::
      "tool": {"name": "trustwarden", "version": "..."},
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
                   "findings": [{"code", "title"*, "status", "statement", "principals",
-                                "message", "witness"*, "notes", "help_uri"*}],
+                                "message", "witness"*, "owners"*, "notes", "help_uri"*}],
                   "error"* (status error only), "origin", "fingerprint"*}],
      "skipped": [{"what", "reason", "account_id"}],
      "summary": {"fail", "warn", "pass", "error"},
      "run": {"started_at"*, "finished_at"*, "complete", "trusted_accounts", "trusted_orgs"}}
+
+``owners`` maps the accounts of a finding's principals and witness to their owners' names,
+for the accounts that ``Settings.known_accounts`` names (``--known-accounts``); it is left out
+when none is known.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, TextIO
 
+from trustwarden.engine.describe import principal_account
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.model import (
     ExplainedStatement,
@@ -60,8 +66,16 @@ def witness_to_json(witness: Witness) -> dict[str, Any]:
     }
 
 
-def finding_to_json(finding: Finding) -> dict[str, Any]:
-    """One finding as JSON."""
+def finding_owners(finding: Finding, known: Mapping[str, str]) -> dict[str, str]:
+    """The known owners of the finding's principals' and witness's accounts, by account id."""
+    accounts = {principal_account(p) for p in finding.principals}
+    if finding.witness is not None:
+        accounts.add(finding.witness.account_id)
+    return {a: known[a] for a in sorted(a for a in accounts if a is not None and a in known)}
+
+
+def finding_to_json(finding: Finding, known: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One finding as JSON; ``known`` (account id → owner) adds ``owners`` when it names any."""
     rule = RULES.get(finding.code)
     data: dict[str, Any] = {"code": finding.code}
     if rule is not None:
@@ -72,6 +86,9 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
     data["message"] = finding.message
     if finding.witness is not None:
         data["witness"] = witness_to_json(finding.witness)
+    owners = finding_owners(finding, known) if known else {}
+    if owners:
+        data["owners"] = owners
     data["notes"] = list(finding.notes)
     if rule is not None:
         data["help_uri"] = rule.help_uri
@@ -101,8 +118,14 @@ def explained_statement_to_json(statement: ExplainedStatement) -> dict[str, Any]
     }
 
 
-def result_to_json(result: RoleResult, *, explain: bool = False) -> dict[str, Any]:
-    """One role's result as JSON (with the per-statement explanation if ``explain``)."""
+def result_to_json(
+    result: RoleResult, *, explain: bool = False, known: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """One role's result as JSON (with the per-statement explanation if ``explain``).
+
+    ``known`` (account id → owner name, :attr:`Settings.known_accounts`) adds ``owners`` to
+    the findings that involve those accounts.
+    """
     role = result.role
     data: dict[str, Any] = {
         "role_arn": role.arn,
@@ -110,7 +133,7 @@ def result_to_json(result: RoleResult, *, explain: bool = False) -> dict[str, An
         "account_id": role.account_id,
         "status": result.status.value,
         "severity": result.severity.value,
-        "findings": [finding_to_json(f) for f in result.findings],
+        "findings": [finding_to_json(f, known) for f in result.findings],
     }
     if result.status is Status.ERROR:
         data["error"] = result.error or "the role could not be evaluated"
@@ -169,7 +192,8 @@ class JsonReportWriter:
     def add_result(self, result: RoleResult) -> None:
         """Write one result at once."""
         separator = _ITEM_SEPARATOR if self._count else "\n    "
-        self._stream.write(separator + _line(result_to_json(result)))
+        known = self._run.settings.known_accounts
+        self._stream.write(separator + _line(result_to_json(result, known=known)))
         self._count += 1
         self._summary[result.status.value] += 1
 
@@ -205,6 +229,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "JsonReportWriter",
     "explained_statement_to_json",
+    "finding_owners",
     "finding_to_json",
     "origin_to_json",
     "result_to_json",
