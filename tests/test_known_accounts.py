@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -226,6 +227,17 @@ def test_non_utf8_missing_and_unreadable_files(
 def test_yaml_tags_that_build_objects_are_refused(tmp_path: Path) -> None:
     error = load_error(tmp_path, "- !!python/object/apply:os.system ['true']\n")
     assert "invalid YAML at line 1" in error.message
+
+
+def test_the_readme_example_loads_as_described(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    assert len(blocks) == 1
+    assert load_known_accounts(write(tmp_path, blocks[0])) == {
+        "464622532012": "Datadog",
+        "127311923021": "AWS service: ELB logs",
+        "000011112222": "Example Vendor (deprecated 2023-06-30)",
+    }
 
 
 # --------------------------------------------------------------------------- the public list
