@@ -10,19 +10,12 @@ GetRole after) and ``rollback``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import random
 import resource
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import boto3  # noqa: E402
+from tests.moto_process import moto_environment  # noqa: E402
 
 from trustwarden.model import Role, Settings  # noqa: E402
 from trustwarden.remediate.apply import OutcomeKind, apply_plans  # noqa: E402
@@ -109,48 +103,8 @@ def bench_plan(count: int) -> None:
     print(f"plan: {shown}; peak RSS {peak:.0f} MiB")
 
 
-@contextlib.contextmanager
-def moto_server() -> Iterator[str]:
-    exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
-        "moto_server"
-    )
-    if exe is None:
-        sys.exit("moto_server is not installed (pip install 'moto[server]')")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
-    proc = subprocess.Popen(
-        [exe, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    sys.exit("moto_server did not start")
-                time.sleep(0.1)
-        yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def bench_live(count: int) -> None:
-    with moto_server() as endpoint:
-        os.environ.update(
-            AWS_ENDPOINT_URL=endpoint,
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_DEFAULT_REGION="us-east-1",
-        )
+    with moto_environment():
         import json  # noqa: PLC0415
 
         iam = boto3.client("iam")

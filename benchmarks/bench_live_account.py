@@ -18,13 +18,11 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import boto3  # noqa: E402
+from tests.moto_process import moto_environment  # noqa: E402
 
 from trustwarden.model import RoleResult, Status  # noqa: E402
 from trustwarden.sources.aws.scanner import LiveScan, LiveScanOptions  # noqa: E402
@@ -75,56 +74,6 @@ class CallCounter:
     @property
     def hooks(self) -> list[tuple[str, Callable[..., Any]]]:
         return [("before-call.*.*", self)]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def moto_server() -> Iterator[str]:
-    """A moto server process on loopback; sets the environment boto3 reads."""
-    exe = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
-        "moto_server"
-    )
-    if exe is None:
-        sys.exit("moto_server is not installed (pip install 'moto[server]')")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log, env=env
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    sys.exit("moto_server did not start")
-                time.sleep(0.1)
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
-            os.environ.pop(name, None)
-        os.environ.update(
-            {
-                "AWS_ENDPOINT_URL": endpoint,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_CONFIG_FILE": "/nonexistent/trustwarden-bench",
-                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/trustwarden-bench",
-            }
-        )
-        yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 @contextlib.contextmanager
@@ -209,7 +158,7 @@ def main() -> None:
     parser.add_argument("--peer-prowler", metavar="PATH", help="prowler executable to compare")
     args = parser.parse_args()
 
-    with moto_server() as endpoint:
+    with moto_environment() as endpoint:
         t0 = time.perf_counter()
         seed_roles(boto3.client("iam"), args.roles, cross_every=args.cross_every)
         print(f"seeded {args.roles} roles in {time.perf_counter() - t0:.1f} s")

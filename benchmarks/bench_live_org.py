@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(Path(__file__).resolve().parent)]
 
 import boto3  # noqa: E402
-from bench_live_account import CROSS_ACCOUNT, SERVICE, latency, moto_server  # noqa: E402
+from bench_live_account import CROSS_ACCOUNT, SERVICE, latency  # noqa: E402
+from tests.moto_process import moto_environment  # noqa: E402
 
 from trustwarden import __version__  # noqa: E402
 from trustwarden.formats import RenderOptions, RunInfo, get_format  # noqa: E402
@@ -138,7 +139,7 @@ def main() -> None:
         child(sys.stdin.read().split(), args.workers, args.trace)
         return
 
-    with moto_server() as endpoint:
+    with moto_environment() as endpoint:
         t0 = time.perf_counter()
         members = seed(args.accounts, args.roles)
         print(
