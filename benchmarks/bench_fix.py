@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import boto3  # noqa: E402
+from tests.aws.helpers import CallCounter  # noqa: E402
 from tests.moto_process import moto_environment  # noqa: E402
 
 from trustwarden.model import Role, Settings  # noqa: E402
@@ -110,12 +111,9 @@ def bench_live(count: int) -> None:
         iam = boto3.client("iam")
         for i in range(count):
             iam.create_role(RoleName=f"r{i}", AssumeRolePolicyDocument=json.dumps(trust(i % 3, i)))
-        calls: Counter[str] = Counter()
-
-        def count_call(event_name: str, **_: Any) -> None:
-            calls[event_name.split(".", 1)[1]] += 1
-
-        ctx = make_session(hooks=[("before-call.*.*", count_call)])
+        counter = CallCounter()
+        calls = counter.calls
+        ctx = make_session(hooks=counter.hooks)
         start = time.perf_counter()
         plans = list(plan_roles(iter_roles(ctx), Settings(), OPTIONS))
         planned = time.perf_counter() - start

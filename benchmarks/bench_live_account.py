@@ -15,65 +15,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import boto3  # noqa: E402
+from tests.aws.helpers import CallCounter, create_roles  # noqa: E402
 from tests.moto_process import moto_environment  # noqa: E402
 
 from trustwarden.model import RoleResult, Status  # noqa: E402
 from trustwarden.sources.aws.scanner import LiveScan, LiveScanOptions  # noqa: E402
-
-CROSS_ACCOUNT = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-SERVICE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-
-
-class CallCounter:
-    """Counts API calls per ``service.Operation`` through a botocore ``before-call`` hook."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
-
-    def __call__(self, event_name: str, **_: Any) -> None:
-        _, service, operation = event_name.split(".", 2)
-        with self._lock:
-            self.calls[f"{service}.{operation}"] += 1
-
-    @property
-    def hooks(self) -> list[tuple[str, Callable[..., Any]]]:
-        return [("before-call.*.*", self)]
 
 
 @contextlib.contextmanager
@@ -90,18 +50,6 @@ def latency(endpoint: str, seconds: float) -> Iterator[str]:
             yield proxy
         finally:
             os.environ["AWS_ENDPOINT_URL"] = endpoint
-
-
-def seed_roles(iam: Any, count: int, *, cross_every: int, prefix: str = "role") -> None:
-    """Create ``count`` roles; every ``cross_every``-th trusts another account."""
-
-    def make(i: int) -> None:
-        doc = CROSS_ACCOUNT if cross_every and i % cross_every == 0 else SERVICE
-        iam.create_role(RoleName=f"{prefix}-{i:05d}", AssumeRolePolicyDocument=json.dumps(doc))
-
-    # Sequential: moto's IAM backend answers 500 to concurrent writes.
-    for i in range(count):
-        make(i)
 
 
 def timed_scan(options: LiveScanOptions) -> tuple[float, Counter[str], Counter[str]]:
@@ -160,7 +108,7 @@ def main() -> None:
 
     with moto_environment() as endpoint:
         t0 = time.perf_counter()
-        seed_roles(boto3.client("iam"), args.roles, cross_every=args.cross_every)
+        create_roles(boto3.client("iam"), args.roles, cross_every=args.cross_every)
         print(f"seeded {args.roles} roles in {time.perf_counter() - t0:.1f} s")
         with latency(endpoint, args.latency) as url:
             print(f"latency per request: {args.latency * 1000:.0f} ms")

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(Path(__file__).resolve().parent)]
 
-import boto3  # noqa: E402
-from bench_live_account import CROSS_ACCOUNT, SERVICE, latency  # noqa: E402
+from bench_live_account import latency  # noqa: E402
+from tests.aws.helpers import seed_org  # noqa: E402
 from tests.moto_process import moto_environment  # noqa: E402
 
 from trustwarden import __version__  # noqa: E402
@@ -44,33 +44,6 @@ from trustwarden.sources.aws.scanner import (  # noqa: E402
 )
 
 MEMBER_ROLE = "TrustwardenAuditRole"
-
-
-def seed(accounts: int, roles: int) -> list[str]:
-    """Create the organisation; return member account ids (sorted)."""
-    org = boto3.client("organizations")
-    sts = boto3.client("sts")
-    org.create_organization(FeatureSet="ALL")
-    ids: list[str] = []
-    for i in range(accounts):
-        status = org.create_account(
-            AccountName=f"member-{i}", Email=f"m{i}@example.com", RoleName=MEMBER_ROLE
-        )["CreateAccountStatus"]
-        account_id = status["AccountId"]
-        ids.append(account_id)
-        creds = sts.assume_role(
-            RoleArn=f"arn:aws:iam::{account_id}:role/{MEMBER_ROLE}", RoleSessionName="seed"
-        )["Credentials"]
-        iam = boto3.client(
-            "iam",
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
-        for r in range(roles - 1):  # the member role is one of the account's roles
-            doc = CROSS_ACCOUNT if r % 10 == 0 else SERVICE
-            iam.create_role(RoleName=f"app-{r:03d}", AssumeRolePolicyDocument=json.dumps(doc))
-    return sorted(ids)
 
 
 def child(accounts: list[str], workers: int, trace: bool) -> None:
@@ -141,7 +114,10 @@ def main() -> None:
 
     with moto_environment() as endpoint:
         t0 = time.perf_counter()
-        members = seed(args.accounts, args.roles)
+        # The member role is one of each account's roles; 1 in 10 others trusts an outsider.
+        members = seed_org(
+            args.accounts, args.roles - 1, member_role=MEMBER_ROLE, cross_every=10
+        ).members
         print(
             f"seeded {len(members)} accounts x {args.roles} roles in "
             f"{time.perf_counter() - t0:.1f} s"

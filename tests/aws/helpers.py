@@ -35,11 +35,10 @@ TRUST_SERVICE = {
 
 
 class CallCounter:
-    """Counts API calls (``before-call``) and HTTP attempts (``before-send``) per operation."""
+    """Counts API calls per ``service.Operation`` through a botocore ``before-call`` hook."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
-        self.sends: Counter[str] = Counter()
         self._lock = threading.Lock()
 
     def on_call(self, event_name: str, **_: Any) -> None:
@@ -101,12 +100,24 @@ def request_params(request: Any) -> dict[str, str]:
 
 
 def create_roles(
-    iam: Any, count: int, *, prefix: str = "role", trust: dict[str, Any] | None = None
+    iam: Any,
+    count: int,
+    *,
+    prefix: str = "role",
+    trust: dict[str, Any] | None = None,
+    cross_every: int = 0,
 ) -> list[str]:
+    """Create roles ``{prefix}-00000``, … trusting ``trust`` (default: an AWS service).
+
+    With ``cross_every=N``, roles 0, N, 2N, … trust another account instead
+    (:data:`TRUST_OTHER_ACCOUNT`). Sequential: moto's IAM answers 500 to concurrent writes.
+    """
     names = [f"{prefix}-{i:05d}" for i in range(count)]
     doc = json.dumps(trust or TRUST_SERVICE)
-    for name in names:
-        iam.create_role(RoleName=name, AssumeRolePolicyDocument=doc)
+    cross = json.dumps(TRUST_OTHER_ACCOUNT)
+    for i, name in enumerate(names):
+        is_cross = cross_every and i % cross_every == 0
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=cross if is_cross else doc)
     return names
 
 
@@ -150,9 +161,14 @@ def seed_org(
     *,
     member_role: str = "TrustwardenAuditRole",
     trust: dict[str, Any] | None = None,
+    cross_every: int = 0,
     management_roles: int = 0,
 ) -> SeededOrg:
-    """Create an organisation and seed roles into each member through assumed-role credentials."""
+    """Create an organisation and seed roles into each member through assumed-role credentials.
+
+    Member ``i`` gets roles ``app-{i}-00000``, …; ``trust`` and ``cross_every`` as for
+    :func:`create_roles`.
+    """
     org = boto3.client("organizations")
     org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
     management = boto3.client("sts").get_caller_identity()["Account"]
@@ -164,9 +180,17 @@ def seed_org(
         account_id = status["AccountId"]
         ids.append(account_id)
         iam = assumed_client("iam", f"arn:aws:iam::{account_id}:role/{member_role}")
-        create_roles(iam, roles_per_account, prefix=f"app-{i}", trust=trust)
+        create_roles(
+            iam, roles_per_account, prefix=f"app-{i}", trust=trust, cross_every=cross_every
+        )
     if management_roles:
-        create_roles(boto3.client("iam"), management_roles, prefix="mgmt", trust=trust)
+        create_roles(
+            boto3.client("iam"),
+            management_roles,
+            prefix="mgmt",
+            trust=trust,
+            cross_every=cross_every,
+        )
     return SeededOrg(org_id, management, sorted(ids))
 
 
