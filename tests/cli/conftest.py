@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from trustwarden.cli.main import main
+from tests.cli.runner import Run, invoke
 
 DATA = Path(__file__).parent / "data"
-FIXED_NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-class TtyStringIO(io.StringIO):
-    """A captured stream that claims to be a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
 
 RunCli = Callable[..., Run]
 
@@ -43,17 +24,7 @@ def cli(tmp_path: Path) -> RunCli:
         tty: bool = False,
         cwd: Path | None = None,
     ) -> Run:
-        out: io.StringIO = TtyStringIO() if tty else io.StringIO()
-        err = io.StringIO()
-        code = main(
-            list(args),
-            stdout=out,
-            stderr=err,
-            env=dict(env or {}),
-            clock=lambda: FIXED_NOW,
-            cwd=cwd or tmp_path,
-        )
-        return Run(code, out.getvalue(), err.getvalue())
+        return invoke(args, env=env or {}, cwd=cwd or tmp_path, tty=tty)
 
     return run
 
