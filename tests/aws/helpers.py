@@ -12,16 +12,20 @@ from urllib.parse import parse_qs
 import boto3
 from botocore.awsrequest import AWSResponse
 
-TRUST_OTHER_ACCOUNT = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+
+def trust_account(account_id: str, *, sid: str | None = None) -> dict[str, Any]:
+    """A trust policy that lets ``account_id`` assume the role with no condition."""
+    stmt: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+        "Action": "sts:AssumeRole",
+    }
+    if sid:
+        stmt = {"Sid": sid, **stmt}
+    return {"Version": "2012-10-17", "Statement": [stmt]}
+
+
+TRUST_OTHER_ACCOUNT = trust_account("999988887777")
 TRUST_SERVICE = {
     "Version": "2012-10-17",
     "Statement": [
@@ -130,20 +134,6 @@ def assumed_client(service: str, role_arn: str) -> Any:
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
     )
-
-
-def trust_account(account_id: str) -> dict[str, Any]:
-    """A trust policy that lets ``account_id`` assume the role with no condition."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
 
 
 class SeededOrg:

@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from tests.aws.helpers import TRUST_SERVICE, trust_account
 from trustwarden.model import Settings
 from trustwarden.policy import decode_document
 from trustwarden.remediate.plan import FixOptions, Plan, plan_roles
@@ -22,26 +23,10 @@ SETTINGS = Settings()
 
 def exposed(account: str = OUTSIDER, sid: str | None = None) -> dict[str, Any]:
     """A trust policy that lets ``account`` in without conditions."""
-    stmt: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-        "Action": "sts:AssumeRole",
-    }
-    if sid:
-        stmt = {"Sid": sid, **stmt}
-    return {"Version": "2012-10-17", "Statement": [stmt]}
+    return trust_account(account, sid=sid)
 
 
-SAFE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+SAFE = TRUST_SERVICE
 
 
 def seed(iam: Any, docs: Mapping[str, Mapping[str, Any]]) -> None:
