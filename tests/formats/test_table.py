@@ -23,6 +23,7 @@ from trustwarden.formats.table import (
     SHORT_FIXES,
     TableReportWriter,
     fix_lines,
+    render_console,
     short_fix,
 )
 from trustwarden.model import Report, RoleResult, Settings
@@ -118,6 +119,25 @@ def test_no_colour_unless_asked() -> None:
     coloured = render(ALL, color=True)
     assert ANSI.search(coloured)
     assert ANSI.sub("", coloured).split() == render(ALL).split()
+
+
+# Each environment pulls the other way from the options (wrong width, colour forced or refused).
+AGAINST_COLOUR = {"COLUMNS": "40", "NO_COLOR": "1", "TERM": "dumb"}
+AGAINST_PLAIN = {"COLUMNS": "40", "FORCE_COLOR": "1", "TERM": "xterm-256color"}
+
+
+@pytest.mark.parametrize(("color", "env"), [(True, AGAINST_COLOUR), (False, AGAINST_PLAIN)])
+def test_console_takes_width_and_colour_from_options_not_environment(
+    monkeypatch: pytest.MonkeyPatch, color: bool, env: dict[str, str]
+) -> None:
+    for name in ("COLUMNS", "NO_COLOR", "FORCE_COLOR", "TERM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    console = render_console(io.StringIO(), RenderOptions(color=color, width=90))
+    assert console.width == 90
+    assert console.color_system == ("standard" if color else None)
+    assert console.is_terminal is color
 
 
 def test_markup_in_data_is_printed_literally() -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from trustwarden.formats import RenderOptions
-from trustwarden.formats.table import DEFAULT_WIDTH, verdict_text
+from trustwarden.formats.table import render_console, verdict_text
 from trustwarden.model import ExplainedStatement, Finding, RoleResult, Settings, Status
 from trustwarden.rules import RULES
 
@@ -29,17 +29,7 @@ def render_explanation(
 ) -> None:
     """Write the explanation of ``result`` (from ``analyze_role(..., explain=True)``)."""
     options = options or RenderOptions()
-    console = Console(
-        file=stream,
-        width=options.width or DEFAULT_WIDTH,
-        color_system="standard" if options.color else None,
-        force_terminal=options.color,
-        no_color=not options.color,
-        highlight=False,
-        markup=False,
-        emoji=False,
-        _environ={},  # decide from RenderOptions only, never from the process environment
-    )
+    console = render_console(stream, options)
     with console.capture() as captured:
         for part in explanation_parts(result, settings or Settings()):
             console.print(part)

@@ -108,6 +108,26 @@ def summary_text(counts: dict[str, int], skipped: int, *, complete: bool) -> Tex
     return text
 
 
+def render_console(stream: TextIO, options: RenderOptions) -> Console:
+    """A rich console on ``stream`` whose width and colour come from ``options`` only.
+
+    The process environment (``COLUMNS``, ``NO_COLOR``, ``TERM``...) is never consulted, so the
+    output depends on the options alone.
+    """
+    return Console(
+        file=stream,
+        width=options.width or DEFAULT_WIDTH,
+        color_system="standard" if options.color else None,
+        force_terminal=options.color,
+        no_color=not options.color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+        _environ={},
+    )
+
+
 class TableReportWriter:
     """Buffers results and renders them as a table (or blocks, when narrow) on close."""
 
@@ -119,18 +139,7 @@ class TableReportWriter:
         self._skipped: list[Skipped] = []
         self._closed = False
         self._width = options.width or DEFAULT_WIDTH
-        self._console = Console(
-            file=stream,
-            width=self._width,
-            color_system="standard" if options.color else None,
-            force_terminal=options.color,
-            no_color=not options.color,
-            highlight=False,
-            markup=False,
-            emoji=False,
-            soft_wrap=False,
-            _environ={},  # decide from RenderOptions only, never from the process environment
-        )
+        self._console = render_console(stream, options)
 
     def add_result(self, result: RoleResult) -> None:
         """Keep a result for the table."""
