@@ -396,9 +396,14 @@ class AttackerSearch:
             for c in statement.conditions
             if c.key in group and not any(has_variable(v) for v in c.values)
         ]
+        dependent = self._identity_dependent(group)
         if checks:
-            options = [o for o in options if _holds_all(checks, _with(base, o))]
-        if not self._identity_dependent(group):
+            # The checks read only this group's keys (no variables), so a caller-independent
+            # group is checked against its own fragment alone.
+            options = [
+                o for o in options if _holds_all(checks, {**base.context, **o} if dependent else o)
+            ]
+        if not dependent:
             self._filtered_cache[cache_key] = options
         return options
 
@@ -580,9 +585,9 @@ def _merge(base: Request, fragments: tuple[Fragment, ...]) -> Request:
     return Request(base.partition, base.account_id, base.principal_arn, base.session_arn, ctx)
 
 
-def _holds_all(conds: list[Condition], request: Request) -> bool:
+def _holds_all(conds: list[Condition], context: Mapping[str, ContextValue]) -> bool:
     for cond in conds:
-        outcome = evaluate_condition(cond, request.context)
+        outcome = evaluate_condition(cond, context)
         if outcome is False:
             return False
     return True
