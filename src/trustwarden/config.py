@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from trustwarden.errors import ConfigError
+from trustwarden.files import read_utf8
 from trustwarden.model import Settings
 
 CONFIG_FILE = ".trustwarden.toml"
@@ -144,12 +145,7 @@ def _known_accounts(config: FileConfig, flag: Path | None) -> dict[str, str]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+    text = read_utf8(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # the message names line and column

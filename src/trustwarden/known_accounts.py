@@ -40,6 +40,7 @@ from pathlib import Path
 import yaml
 
 from trustwarden.errors import ConfigError
+from trustwarden.files import read_utf8
 
 AWS_SERVICE_PREFIX = "AWS service: "
 DEPRECATED = "deprecated"
@@ -53,12 +54,7 @@ def load_known_accounts(path: Path) -> dict[str, str]:
     Raises :class:`ConfigError` when the file cannot be read, is not YAML, or does not have
     the format (see the module documentation).
     """
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+    text = read_utf8(path)
     try:
         root, data = _parse(text)
     except yaml.MarkedYAMLError as exc:
