@@ -344,7 +344,7 @@ class AttackerSearch:
             {c.key for c in statement.conditions} | {c.key for d in denies for c in d.conditions}
         )
         if ident.principal_type != "User" and MFA_PRESENT not in keys and MFA_AGE not in keys:
-            base = _with(base, {MFA_PRESENT: "false"})  # what a session carries; nothing reads it
+            base = _merge(base, {MFA_PRESENT: "false"})  # what a session carries; nothing reads it
         groups: list[list[Fragment]] = []
         for group in _grouped(keys):
             options = self._filtered(statement, group, ident, base, strong=strong)
@@ -358,7 +358,7 @@ class AttackerSearch:
         for count, combo in enumerate(itertools.product(*groups)):
             if count >= SEARCH_LIMIT:
                 break
-            request = _merge(base, combo)
+            request = _merge(base, *combo)
             if not conditions_hold(statement, request):
                 continue
             first = first or request
@@ -390,7 +390,7 @@ class AttackerSearch:
         cached = self._filtered_cache.get(cache_key)
         if cached is not None:
             return cached
-        options = self._options(group, ident, strong=strong)
+        options = self._options(group, ident, base.context, strong=strong)
         checks = [
             c
             for c in statement.conditions
@@ -414,7 +414,14 @@ class AttackerSearch:
             for key in group
         )
 
-    def _options(self, group: tuple[str, ...], ident: Identity, *, strong: bool) -> list[Fragment]:
+    def _options(
+        self,
+        group: tuple[str, ...],
+        ident: Identity,
+        ctx: Mapping[str, ContextValue],
+        *,
+        strong: bool,
+    ) -> list[Fragment]:
         if len(group) > 1:  # the MFA pair
             # Long-term keys (key absent) first for users; sessions carry "false" first.
             opts: list[Fragment] = [{}, {MFA_PRESENT: "false"}]
@@ -429,7 +436,6 @@ class AttackerSearch:
         if key in FIXED_KEYS:
             fixed = FIXED_KEYS[key]
             return [{}] if fixed is None else [{key: fixed}]
-        ctx = ident.context()
         conds = self._conds_by_key.get(key, [])
         if key == EXTERNAL_ID:
             return [{}] + [{key: v} for v in self._external_ids(conds, ctx, strong=strong)]
@@ -566,19 +572,8 @@ def _grouped(keys: list[str]) -> Iterator[tuple[str, ...]]:
         yield (key,)
 
 
-def _with(base: Request, fragment: Fragment) -> Request:
-    if not fragment:
-        return base
-    return Request(
-        base.partition,
-        base.account_id,
-        base.principal_arn,
-        base.session_arn,
-        {**base.context, **fragment},
-    )
-
-
-def _merge(base: Request, fragments: tuple[Fragment, ...]) -> Request:
+def _merge(base: Request, *fragments: Fragment) -> Request:
+    """``base`` with the fragments' keys added to its context."""
     ctx = dict(base.context)
     for fragment in fragments:
         ctx.update(fragment)
