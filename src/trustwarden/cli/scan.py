@@ -8,9 +8,6 @@ incomplete) and exits 130.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
@@ -31,7 +28,8 @@ from trustwarden.cli.options import (
     resolve_config,
     trust_options,
 )
-from trustwarden.errors import ConfigError, ExitCode
+from trustwarden.errors import ExitCode
+from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
 from trustwarden.model import RoleResult, Skipped, Status
 
@@ -56,50 +54,32 @@ def scan_exit_code(counts: Mapping[str, int], skipped: int, fail_on: str) -> Exi
 
 
 class OutputTarget:
-    """Where the report goes: stdout, or a file written atomically.
+    """Where the report goes: stdout, or ``--output`` through :class:`OutputFile`.
 
-    A file is written to a temporary sibling (mode 0600: reports describe exposures) and
-    renamed over ``path`` on :meth:`commit`, so a failed run never leaves a half-written
-    report; :meth:`discard` removes the temporary file.
+    A regular file is written atomically (a failed run never leaves a half-written report);
+    a device, FIFO or ``/dev/stdout`` is written straight through and never replaced.
     """
 
     def __init__(self, path: Path | None, stdout: TextIO) -> None:
         self.path = path
-        self._tmp: Path | None = None
-        if path is None:
+        self._file: OutputFile | None = None
+        if path is None or stream_alias(path) == 1:
             self.stream: TextIO = stdout
             return
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot write {path}: {exc.strerror or exc}",
-                hint="check that the directory exists and is writable",
-            ) from None
-        self._tmp = Path(name)
-        self.stream = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._file = OutputFile(path)
+        self.stream = self._file.stream
 
     def commit(self) -> None:
         """Flush; for a file, move it into place."""
-        self.stream.flush()
-        if self.path is None or self._tmp is None:
-            return
-        self.stream.close()
-        try:
-            self._tmp.replace(self.path)
-        except OSError as exc:
-            self.discard()
-            raise ConfigError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        self._tmp = None
+        if self._file is None:
+            self.stream.flush()
+        else:
+            self._file.commit()
 
     def discard(self) -> None:
         """Drop a file that was not committed (stdout is left alone)."""
-        if self._tmp is None:
-            return
-        with contextlib.suppress(OSError):
-            self.stream.close()
-        self._tmp.unlink(missing_ok=True)
-        self._tmp = None
+        if self._file is not None:
+            self._file.discard()
 
 
 @click.command("scan")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from trustwarden.errors import ConfigError
+from trustwarden.files import write_text
 from trustwarden.remediate.document import pretty
 from trustwarden.remediate.plan import Plan, PlanAction
 
@@ -19,7 +18,8 @@ class OutDir:
     """Writes ``<role-name>.trust.json`` files into one directory.
 
     A second role with the same name (another account) gets ``<role-name>.<account>.trust.json``.
-    Files are written atomically (temporary file, then rename) as pretty JSON.
+    Files are written as pretty JSON by :func:`trustwarden.files.write_text`: atomically, or
+    straight through to a device or FIFO already at that name.
     """
 
     def __init__(self, path: Path) -> None:
@@ -49,12 +49,5 @@ class OutDir:
         if plan.action is not PlanAction.CHANGE or plan.after is None:
             raise ValueError("only a CHANGE plan has a fixed document")
         target = self.path / self.file_name(plan)
-        fd, tmp = tempfile.mkstemp(dir=self.path, prefix=".tw-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(pretty(plan.after) + "\n")
-            Path(tmp).replace(target)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        write_text(target, pretty(plan.after) + "\n")
         return target
