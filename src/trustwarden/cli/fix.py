@@ -30,7 +30,12 @@ from trustwarden.errors import ConfigError, ExitCode, InputError, TrustwardenErr
 from trustwarden.model import Role, Skipped
 from trustwarden.remediate.apply import ApplyOutcome, OutcomeKind, apply_plans
 from trustwarden.remediate.document import pretty
-from trustwarden.remediate.journal import Journal, default_journal_path, read_journal
+from trustwarden.remediate.journal import (
+    Journal,
+    JournalWriteError,
+    default_journal_path,
+    read_journal,
+)
 from trustwarden.remediate.mapping import ExternalIds, load_external_id_map, validate_external_id
 from trustwarden.remediate.offline import OutDir
 from trustwarden.remediate.plan import (
@@ -497,23 +502,53 @@ class _FixRun:
         store = IamTrustPolicyStore(ctx.client("iam"))
         outcomes: list[ApplyOutcome] = []
         with Journal(path, clock=self.app.clock) as journal:
-            journal.record("run", tool_version=__version__, account_id=ctx.account_id)
-            self.app.info(f"journal: {path}")
             try:
+                journal.record("run", tool_version=__version__, account_id=ctx.account_id)
+                self.app.info(f"journal: {path}")
                 for outcome in apply_plans(changes, store, journal):
                     outcomes.append(outcome)
                     self.printer.out(
                         f"{outcome.plan.role.arn}: {outcome.kind.value}: {outcome.detail}",
                         fg=_OUTCOME_COLOUR[outcome.kind],
                     )
+            except JournalWriteError as exc:
+                return self._journal_failed(exc.message, path, outcomes, plans, len(changes))
             except (KeyboardInterrupt, TrustwardenError):
                 self.app.info(f"stopped; to undo what was changed: trustwarden rollback {path}")
                 raise
+            if journal.failure is not None:  # an outcome record was lost after the last change
+                message = f"cannot write the journal {path}: {journal.failure}"
+                return self._journal_failed(message, path, outcomes, plans, len(changes))
         applied = sum(1 for o in outcomes if o.kind is OutcomeKind.APPLIED)
         self.app.info(
             f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}"
         )
         return apply_exit_code(outcomes, plans, 0)
+
+    def _journal_failed(
+        self,
+        message: str,
+        path: Path,
+        outcomes: Sequence[ApplyOutcome],
+        plans: Sequence[Plan],
+        planned: int,
+    ) -> int:
+        """Stop after a journal write failed: say what was changed; exit 2 (or 4/5 if worse)."""
+        live = {OutcomeKind.APPLIED, OutcomeKind.RESTORE_FAILED}  # trustwarden's policy is live
+        changed = [o.plan.role.arn for o in outcomes if o.kind in live]
+        left = planned - len(outcomes)
+        self.app.error(
+            f"{message}; stopped before the next change ({left} of {planned} roles not attempted)"
+        )
+        if changed:
+            self.app.info(
+                f"{len(changed)} roles were changed before the journal failed (their intents are "
+                f"in the journal, which is complete up to that point): {', '.join(changed)}"
+            )
+            self.app.info(f"to undo them: trustwarden rollback {path}")
+        else:
+            self.app.info("no role was changed")
+        return max(apply_exit_code(outcomes, plans, 0), int(ExitCode.USAGE))
 
 
 def _check_journal(path: Path) -> None:

@@ -9,8 +9,13 @@ import click
 
 from trustwarden.cli import fix as fix_cli
 from trustwarden.cli.options import AppContext, pass_app
-from trustwarden.errors import ExitCode
-from trustwarden.remediate.journal import Journal, JournalWriteError, read_journal
+from trustwarden.errors import ConfigError, ExitCode
+from trustwarden.remediate.journal import (
+    Journal,
+    JournalWriteError,
+    describe_lines,
+    read_journal,
+)
 from trustwarden.remediate.rollback import RollbackKind, RollbackOutcome, rollback, unmatched_roles
 from trustwarden.remediate.store import IamTrustPolicyStore
 
@@ -23,8 +28,13 @@ no-op. Journal entries for another account than the credentials' are skipped. Ea
 is appended to the journal.
 
 \b
+A damaged line in the journal (torn by a crash or a full disk) is skipped and named by its
+line number; every whole record is still used.
+
+\b
 Exit codes: 0 every role restored or already original; 2 a conflict, a skipped entry or a
---role not in the journal; 3 AWS access error; 5 a restore failed; 130 interrupted.
+--role not in the journal; 3 AWS access error; 5 a restore failed, or damaged lines were
+skipped; 130 interrupted.
 """
 
 _COLOUR = {
@@ -36,10 +46,13 @@ _COLOUR = {
 }
 
 
-def rollback_exit_code(outcomes: Iterable[RollbackOutcome], unmatched: int) -> int:
-    """5 a restore failed, 2 a conflict/skip or unknown ``--role``, else 0."""
+def rollback_exit_code(
+    outcomes: Iterable[RollbackOutcome], unmatched: int, damaged: int = 0
+) -> int:
+    """5 a restore failed or damaged journal lines were skipped, 2 a conflict/skip or unknown
+    ``--role``, else 0."""
     kinds = {o.kind for o in outcomes}
-    if RollbackKind.FAILED in kinds:
+    if RollbackKind.FAILED in kinds or damaged:
         return int(ExitCode.ROLLBACK_INCOMPLETE)
     if unmatched or kinds & {RollbackKind.CONFLICT, RollbackKind.SKIPPED}:
         return int(ExitCode.USAGE)
@@ -77,8 +90,11 @@ def rollback_command(
     """``trustwarden rollback`` (see :data:`ROLLBACK_HELP`); returns the exit code."""
     printer = fix_cli.Printer(app)
     contents = read_journal(journal_path)
-    if contents.torn_tail:
-        app.warn(f"{journal_path}: the last record was cut short (ignored)")
+    if contents.damaged:
+        app.warn(
+            f"{journal_path}: skipped {describe_lines(contents.damaged)}: not whole journal "
+            "records (torn by a crash or a full disk?); every whole record is used"
+        )
     unmatched = unmatched_roles(contents, roles)
     for role in unmatched:
         app.warn(f"no role {role!r} in the journal")
@@ -106,14 +122,19 @@ def rollback_command(
     restored = sum(1 for o in outcomes if o.kind is RollbackKind.RESTORED)
     verb = "would restore" if dry_run else "restored"
     app.info(f"{verb} {restored} of {len(outcomes)} roles")
-    return rollback_exit_code(outcomes, len(unmatched))
+    if contents.damaged:
+        app.warn(
+            f"{journal_path}: {describe_lines(contents.damaged)} could not be read; a role "
+            "recorded only there was not restored"
+        )
+    return rollback_exit_code(outcomes, len(unmatched), len(contents.damaged))
 
 
 def _open_journal(app: AppContext, path: Path) -> Journal | None:
     journal = Journal(path, clock=app.clock)
     try:
         journal.open()
-    except JournalWriteError as exc:
+    except (JournalWriteError, ConfigError) as exc:
         app.warn(f"{exc.message}; the outcomes will not be recorded")
         return None
     return journal

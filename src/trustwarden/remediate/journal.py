@@ -3,7 +3,8 @@
 ``fix --apply`` writes an ``intent`` record (role, original document, planned document,
 time) *before* it changes a role, and an outcome record after. ``rollback`` needs only the
 intents, so a journal cut short by a crash, a kill or a full disk still restores every role
-that may have been changed. A torn last line (the process died mid-write) is ignored.
+that may have been changed. Every append starts on a fresh line and every line is read on its
+own, so a torn or damaged line (anywhere) costs only itself: it is skipped and reported.
 
 Record shape (``v`` is the format version; documents keep their key order)::
 
@@ -17,16 +18,18 @@ Record shape (``v`` is the format version; documents keep their key order)::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from trustwarden.errors import InputError, RemediationError
+from trustwarden.errors import ExitCode, InputError, RemediationError
+from trustwarden.files import OutputKind, open_through, output_kind
 
 FORMAT_VERSION = 1
 Clock = Callable[[], datetime]
@@ -60,17 +63,30 @@ def default_journal_path(
 
 
 class JournalWriteError(RemediationError):
-    """The journal could not be written: nothing more may be changed."""
+    """The journal could not be written: nothing more may be changed.
+
+    Exit code 2: what was changed before is in the journal; what was not, was not attempted.
+    """
+
+    exit_code = ExitCode.USAGE
 
 
 class Journal:
-    """An open journal file. Every :meth:`record` is on disk when it returns."""
+    """An open journal file. Every :meth:`record` is on disk when it returns.
+
+    Records are written unbuffered, one ``os.write`` loop per line, and every append starts
+    on a fresh line: a line torn by an earlier crash or full disk stays one damaged line
+    instead of swallowing the next record. After a failed write the journal refuses every
+    further record, so the caller stops before its next change.
+    """
 
     def __init__(self, path: Path, *, clock: Clock = utc_now, run_id: str | None = None) -> None:
         self.path = path
         self.clock = clock
         self.run_id = run_id or uuid.uuid4().hex
-        self._file: IO[str] | None = None
+        self._fd: int | None = None
+        self._regular = False
+        self.failure: str | None = None  # why the last write failed (then nothing more is written)
 
     def __enter__(self) -> Journal:
         self.open()
@@ -80,30 +96,41 @@ class Journal:
         self.close()
 
     def open(self) -> None:
-        """Create (mode 0600) or append to the journal file."""
+        """Create (mode 0600) or append to the journal: a regular file, a device or a FIFO."""
+        if output_kind(self.path, "the journal") is OutputKind.THROUGH:
+            self._fd = open_through(self.path, "the journal", append=True)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             created = not self.path.exists()
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            self._file = os.fdopen(fd, "a", encoding="utf-8")
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+            self._fd = os.open(self.path, flags, 0o600)
+            self._regular = True
             if created:
                 _fsync_dir(self.path.parent)
+            size = os.fstat(self._fd).st_size
+            if size and os.pread(self._fd, 1, size - 1) != b"\n":
+                self._write(b"\n")  # the last line was torn: start on a fresh one
         except OSError as exc:
+            self.close()
             raise JournalWriteError(
                 f"cannot open the journal {self.path}: {exc.strerror or exc}",
                 hint="choose a writable path with --journal",
             ) from exc
 
     def close(self) -> None:
-        """Close the file (records are already on disk)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Close the file (records are already on disk; nothing is written here)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
 
     def record(self, event: str, **fields: Any) -> dict[str, Any]:
         """Append one record and fsync it; returns the record."""
-        if self._file is None:
+        if self._fd is None:
             raise JournalWriteError(f"the journal {self.path} is not open")
+        if self.failure is not None:
+            raise JournalWriteError(f"cannot write the journal {self.path}: {self.failure}")
         entry = {
             "v": FORMAT_VERSION,
             "event": event,
@@ -112,16 +139,23 @@ class Journal:
             **fields,
         }
         # Not sort_keys: the documents must keep their key order for a faithful restore.
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
         try:
-            self._file.write(line + "\n")
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            self._write(line.encode("utf-8"))
         except OSError as exc:
+            self.failure = exc.strerror or str(exc)
             raise JournalWriteError(
-                f"cannot write the journal {self.path}: {exc.strerror or exc}"
+                f"cannot write the journal {self.path}: {self.failure}"
             ) from exc
         return entry
+
+    def _write(self, data: bytes) -> None:
+        assert self._fd is not None
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        if self._regular:  # a device or FIFO has nothing to sync
+            os.fsync(self._fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -160,7 +194,9 @@ class JournalContents:
     intents: tuple[Intent, ...]
     # (role ARN, run id) -> the document IAM showed after the write (its own spelling).
     stored: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
-    torn_tail: bool = False  # the last line was cut short (process died mid-write)
+    # 1-based numbers of the lines that are not whole records (torn by a crash or a full
+    # disk, or damaged otherwise); every other line was used.
+    damaged: tuple[int, ...] = ()
 
     def roles(self) -> list[str]:
         """Role ARNs with intents, in first-seen order."""
@@ -168,73 +204,98 @@ class JournalContents:
 
 
 def iter_records(path: Path) -> Iterator[dict[str, Any]]:
-    """Yield the journal's records; a torn last line is skipped, other bad lines raise."""
-    records, _torn = _load(path)
-    yield from records
+    """Yield the journal's whole records (damaged lines are left out)."""
+    records, _damaged = _load(path)
+    for _number, record in records:
+        yield record
 
 
-def _load(path: Path) -> tuple[list[dict[str, Any]], bool]:
+def _load(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[int]]:
+    """``(line number, record)`` for every whole record, and the numbers of the other lines.
+
+    Each line is decoded on its own, so a tear inside a multi-byte character damages only
+    its line. :class:`InputError` when the file cannot be read or holds no record at all.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise InputError(f"no journal at {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the journal {path}: {exc}") from exc
-    lines = text.split("\n")
-    last = len(lines) - 1
-    records: list[dict[str, Any]] = []
-    torn = False
-    for number, line in enumerate(lines):
-        if not line.strip():
+    except OSError as exc:
+        raise InputError(f"cannot read the journal {path}: {exc.strerror or exc}") from exc
+    records: list[tuple[int, dict[str, Any]]] = []
+    damaged: list[int] = []
+    for index, raw in enumerate(data.split(b"\n")):
+        if not raw.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if number == last:  # no newline after it: a write cut short
-                torn = True
-                break
-            raise InputError(f"{path}:{number + 1}: not a journal record ({exc.msg})") from exc
-        if not isinstance(record, dict) or record.get("v") != FORMAT_VERSION:
-            raise InputError(f"{path}:{number + 1}: not a trustwarden journal record (v1)")
-        records.append(record)
-    return records, torn
+        record = _record(raw)
+        if record is None:
+            damaged.append(index + 1)
+        else:
+            records.append((index + 1, record))
+    if not records:
+        why = f" (line {damaged[0]} is not a trustwarden journal record)" if damaged else ""
+        raise InputError(f"{path} holds no journal records{why}")
+    return records, damaged
+
+
+def _record(raw: bytes) -> dict[str, Any] | None:
+    """One line as a v1 record, or ``None`` when it is not a whole one."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict) or record.get("v") != FORMAT_VERSION:
+        return None
+    if record.get("event") == "intent" and _intent(record) is None:
+        return None
+    return record
 
 
 def read_journal(path: Path) -> JournalContents:
-    """Parse a journal file into intents (:class:`InputError` if it is not one)."""
+    """Parse a journal file into intents; damaged lines are skipped and listed.
+
+    :class:`InputError` when the file cannot be read or holds no journal record at all.
+    """
     intents: list[Intent] = []
     stored: dict[tuple[str, str], Mapping[str, Any]] = {}
-    records, torn = _load(path)
-    for record in records:
+    records, damaged = _load(path)
+    for _number, record in records:
         event = record.get("event")
         if event == "intent":
-            intents.append(_intent(path, record))
+            intent = _intent(record)
+            assert intent is not None  # checked by _record
+            intents.append(intent)
         elif event == "applied" and isinstance(record.get("stored"), dict):
             stored[(str(record.get("role_arn")), str(record.get("run_id")))] = record["stored"]
-    if not records:
-        raise InputError(f"{path} holds no journal records")
-    return JournalContents(
-        intents=tuple(intents),
-        stored=stored,
-        torn_tail=torn,
+    return JournalContents(intents=tuple(intents), stored=stored, damaged=tuple(damaged))
+
+
+def _intent(record: Mapping[str, Any]) -> Intent | None:
+    """The intent a record holds, or ``None`` when a field is missing or malformed."""
+    original = record.get("original")
+    planned = record.get("planned")
+    if not isinstance(original, dict) or not isinstance(planned, dict):
+        return None
+    fields = ("run_id", "time", "role_arn", "role_name", "account_id")
+    if not all(isinstance(record.get(name), str) for name in fields):
+        return None
+    return Intent(
+        run_id=record["run_id"],
+        time=record["time"],
+        role_arn=record["role_arn"],
+        role_name=record["role_name"],
+        account_id=record["account_id"],
+        original=original,
+        planned=planned,
     )
 
 
-def _intent(path: Path, record: Mapping[str, Any]) -> Intent:
-    try:
-        original = record["original"]
-        planned = record["planned"]
-        intent = Intent(
-            run_id=str(record["run_id"]),
-            time=str(record["time"]),
-            role_arn=str(record["role_arn"]),
-            role_name=str(record["role_name"]),
-            account_id=str(record["account_id"]),
-            original=original,
-            planned=planned,
-        )
-    except KeyError as exc:
-        raise InputError(f"{path}: an intent record without {exc}") from exc
-    if not isinstance(original, dict) or not isinstance(planned, dict):
-        raise InputError(f"{path}: an intent record whose documents are not JSON objects")
-    return intent
+def describe_lines(numbers: Sequence[int]) -> str:
+    """``line 3`` / ``lines 3, 7 and 9`` (the first 10, then a count)."""
+    shown = [str(n) for n in numbers[:10]]
+    more = len(numbers) - len(shown)
+    if more:
+        shown.append(f"{more} more")
+    if len(shown) == 1:
+        return f"line {shown[0]}"
+    return f"lines {', '.join(shown[:-1])} and {shown[-1]}"
