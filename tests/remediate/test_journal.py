@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from trustwarden.errors import ConfigError, InputError
+from trustwarden.errors import InputError
 from trustwarden.remediate.journal import (
     Journal,
     JournalWriteError,
@@ -236,8 +236,9 @@ def test_a_symlinked_journal_is_refused(tmp_path: Path) -> None:
     precious.write_text("keep\n")
     link = tmp_path / "j.jsonl"
     link.symlink_to(precious)
-    with pytest.raises(ConfigError, match="symbolic link"):
+    with pytest.raises(JournalWriteError, match="symbolic link") as caught:
         Journal(link).open()
+    assert caught.value.exit_code == 2
     assert precious.read_text() == "keep\n"
 
 

@@ -6,6 +6,7 @@ A thin adapter: options → :mod:`trustwarden.remediate` → text. Nothing chang
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -501,8 +502,10 @@ class _FixRun:
         _check_journal(path)
         store = IamTrustPolicyStore(ctx.client("iam"))
         outcomes: list[ApplyOutcome] = []
-        with Journal(path, clock=self.app.clock) as journal:
+        journal = Journal(path, clock=self.app.clock)
+        with contextlib.closing(journal):
             try:
+                journal.open()
                 journal.record("run", tool_version=__version__, account_id=ctx.account_id)
                 self.app.info(f"journal: {path}")
                 for outcome in apply_plans(changes, store, journal):
@@ -512,13 +515,14 @@ class _FixRun:
                         fg=_OUTCOME_COLOUR[outcome.kind],
                     )
             except JournalWriteError as exc:
-                return self._journal_failed(exc.message, path, outcomes, plans, len(changes))
+                self.app.error(exc.message, exc.hint)
+                return self._journal_failed(path, outcomes, plans, len(changes))
             except (KeyboardInterrupt, TrustwardenError):
                 self.app.info(f"stopped; to undo what was changed: trustwarden rollback {path}")
                 raise
             if journal.failure is not None:  # an outcome record was lost after the last change
-                message = f"cannot write the journal {path}: {journal.failure}"
-                return self._journal_failed(message, path, outcomes, plans, len(changes))
+                self.app.error(f"cannot write the journal {path}: {journal.failure}")
+                return self._journal_failed(path, outcomes, plans, len(changes))
         applied = sum(1 for o in outcomes if o.kind is OutcomeKind.APPLIED)
         self.app.info(
             f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}"
@@ -527,7 +531,6 @@ class _FixRun:
 
     def _journal_failed(
         self,
-        message: str,
         path: Path,
         outcomes: Sequence[ApplyOutcome],
         plans: Sequence[Plan],
@@ -537,13 +540,11 @@ class _FixRun:
         live = {OutcomeKind.APPLIED, OutcomeKind.RESTORE_FAILED}  # trustwarden's policy is live
         changed = [o.plan.role.arn for o in outcomes if o.kind in live]
         left = planned - len(outcomes)
-        self.app.error(
-            f"{message}; stopped before the next change ({left} of {planned} roles not attempted)"
-        )
+        self.app.info(f"stopped before the next change: {left} of {planned} roles not attempted")
         if changed:
             self.app.info(
-                f"{len(changed)} roles were changed before the journal failed (their intents are "
-                f"in the journal, which is complete up to that point): {', '.join(changed)}"
+                f"changed before the journal failed ({len(changed)} of {planned}; their intents "
+                f"are in the journal, complete up to that point): {', '.join(changed)}"
             )
             self.app.info(f"to undo them: trustwarden rollback {path}")
         else:

@@ -9,7 +9,7 @@ import click
 
 from trustwarden.cli import fix as fix_cli
 from trustwarden.cli.options import AppContext, pass_app
-from trustwarden.errors import ConfigError, ExitCode
+from trustwarden.errors import ExitCode
 from trustwarden.remediate.journal import (
     Journal,
     JournalWriteError,
@@ -134,7 +134,7 @@ def _open_journal(app: AppContext, path: Path) -> Journal | None:
     journal = Journal(path, clock=app.clock)
     try:
         journal.open()
-    except (JournalWriteError, ConfigError) as exc:
+    except JournalWriteError as exc:
         app.warn(f"{exc.message}; the outcomes will not be recorded")
         return None
     return journal

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trustwarden.errors import ExitCode, InputError, RemediationError
+from trustwarden.errors import ConfigError, ExitCode, InputError, RemediationError
 from trustwarden.files import OutputKind, open_through, output_kind
 
 FORMAT_VERSION = 1
@@ -97,9 +97,12 @@ class Journal:
 
     def open(self) -> None:
         """Create (mode 0600) or append to the journal: a regular file, a device or a FIFO."""
-        if output_kind(self.path, "the journal") is OutputKind.THROUGH:
-            self._fd = open_through(self.path, "the journal", append=True)
-            return
+        try:
+            if output_kind(self.path, "the journal") is OutputKind.THROUGH:
+                self._fd = open_through(self.path, "the journal", append=True)
+                return
+        except ConfigError as exc:
+            raise JournalWriteError(exc.message, exc.hint) from None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             created = not self.path.exists()
