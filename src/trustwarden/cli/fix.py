@@ -82,9 +82,10 @@ and compared; any failure restores that role's original. Undo: trustwarden rollb
 \b
 Exit codes: 0 every planned fix applied, or nothing to do (a dry run: every role fixable);
 2 usage error, a role that cannot be fixed as asked, an unreadable input, a role changed
-since the plan (conflict), or --apply refused; 3 AWS access error; 4 a fix failed and its
-original was restored; 5 a fix failed and its original could not be restored (see the
-journal); 130 interrupted.
+since the plan (conflict), --apply refused, or the journal could not be written (the run
+stops before the next change and names the roles already changed); 3 AWS access error;
+4 a fix failed and its original was restored; 5 a fix failed and its original could not be
+restored (see the journal); 130 interrupted.
 """
 
 
