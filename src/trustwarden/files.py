@@ -85,6 +85,11 @@ def output_kind(path: Path, what: str = "") -> OutputKind:
     raise ConfigError(f"cannot write {_label(path, what)}: it is {kind}")
 
 
+def writes_through(path: Path, what: str = "") -> bool:
+    """Whether ``path`` is written straight through (a stream alias, device or FIFO)."""
+    return stream_alias(path) is not None or output_kind(path, what) is OutputKind.THROUGH
+
+
 def open_through(path: Path, what: str = "", *, append: bool = False) -> int:
     """Open a device, FIFO or stream alias for writing (no create, no truncate); a descriptor."""
     alias = stream_alias(path)
@@ -114,7 +119,7 @@ class OutputFile:
         self.path = path
         self.what = what
         self._tmp: Path | None = None
-        if stream_alias(path) is not None or output_kind(path, what) is OutputKind.THROUGH:
+        if writes_through(path, what):
             fd = open_through(path, what)
         else:
             try:

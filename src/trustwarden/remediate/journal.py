@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from trustwarden.errors import ConfigError, ExitCode, InputError, RemediationError
-from trustwarden.files import OutputKind, open_through, output_kind
+from trustwarden.files import open_through, writes_through
 
 FORMAT_VERSION = 1
 Clock = Callable[[], datetime]
@@ -98,7 +98,7 @@ class Journal:
     def open(self) -> None:
         """Create (mode 0600) or append to the journal: a regular file, a device or a FIFO."""
         try:
-            if output_kind(self.path, "the journal") is OutputKind.THROUGH:
+            if writes_through(self.path, "the journal"):
                 self._fd = open_through(self.path, "the journal", append=True)
                 return
         except ConfigError as exc:
