@@ -112,7 +112,7 @@ class Journal:
             **fields,
         }
         # Not sort_keys: the documents must keep their key order for a faithful restore.
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         try:
             self._file.write(line + "\n")
             self._file.flush()
