@@ -30,10 +30,11 @@ def decode_document(raw: object) -> dict[str, Any]:
     that holds a value no IAM policy can (``NaN``, ``Infinity``, ``1e999``, an integer too
     long to read, a lone surrogate: see :func:`~trustwarden.jsonvalues.find_problem`).
     """
-    if isinstance(raw, Mapping):
+    if not isinstance(raw, str | bytes):  # decoded already (by us, boto3 or a caller)
         problem = find_problem(raw)
         if problem is not None:
             raise PolicyError(f"the trust policy is not valid JSON for IAM: at {problem}")
+    if isinstance(raw, Mapping):
         return dict(raw)
     if raw is None:
         raise PolicyError("the role has no trust policy document")

@@ -250,3 +250,14 @@ def test_bare_policy_file_with_a_bad_number(tmp_path: Path) -> None:
     assert result["role_name"] == "vendor"
     assert result["status"] == "error"
     assert "NaN is not a number JSON allows" in result["error"]
+
+
+def test_a_document_or_file_that_is_only_a_bad_number(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError, match="at /: the number 1e999 is too large"):
+        decode_document(loads("1e999"))
+    path = tmp_path / "number.json"
+    path.write_text("1e999\n")
+    run = cli(tmp_path, "scan", "--input", str(path), "--format", "json")
+    assert run.code == 2
+    (skipped,) = strict_json(run.out)["skipped"]
+    assert skipped["reason"].startswith("not a recognised IAM export (a JSON number)")
