@@ -190,6 +190,19 @@ def test_explain_text(tmp_path: Path, files: dict[str, str]) -> None:
     assert squeezed("ops\\r\\u200fx\\x9b31m") in words  # and its value
     sid = run(["explain", "--input", files["roles"], "--role", ESC_NAME], tmp_path)
     assert "Sid\\u202eevil\\x07" in sid.out
+    vendor = run(
+        [
+            "explain",
+            "--input",
+            files["roles"],
+            "--known-accounts",
+            files["vendors"],
+            "--role",
+            "vendor",
+        ],
+        tmp_path,
+    )
+    assert "root (Evil\\x1b[2K\\x1b[GVendor\\u202e) (outside" in vendor.out
 
 
 def test_explain_json_is_escaped_by_json(tmp_path: Path, files: dict[str, str]) -> None:

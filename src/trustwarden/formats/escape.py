@@ -1,4 +1,4 @@
-"""Make text from input safe to show on a terminal: the one escaping function of every human format.
+"""Text from input made safe for a terminal: the one escaping function of every human format.
 
 Role names, Sids, principals, condition keys and values, vendor names and error messages come
 from files and APIs an attacker may write. Shown raw, an escape sequence can rewrite the screen
