@@ -206,6 +206,11 @@ def test_absurd_nesting_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert error.message.endswith("invalid YAML: nested too deeply")
 
 
+def test_a_number_too_long_to_read_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    error = load_error(tmp_path, f"- {{name: A, accounts: [{'9' * 5_000}]}}\n")
+    assert error.message.endswith("invalid YAML: a number too long to read")
+
+
 def test_non_utf8_missing_and_unreadable_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

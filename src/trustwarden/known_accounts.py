@@ -65,6 +65,8 @@ def load_known_accounts(path: Path) -> dict[str, str]:
         raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    except ValueError:  # an integer of more digits than sys.get_int_max_str_digits() allows
+        raise ConfigError(f"{path}: invalid YAML: a number too long to read") from None
     return known_accounts_from_entries(data, source=str(path), root=root)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from trustwarden.errors import PolicyError
+from trustwarden.jsonvalues import find_problem, loads
 from trustwarden.model import Condition, Principal, Statement, TrustPolicy
 
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
@@ -25,8 +26,14 @@ def decode_document(raw: object) -> dict[str, Any]:
     """Return a policy document as a dict.
 
     Accepts a dict, a JSON string, or a URL-encoded JSON string (as the IAM API and AWS
-    Config deliver it). Raises :class:`PolicyError` for anything else.
+    Config deliver it). Raises :class:`PolicyError` for anything else, and for a document
+    that holds a value no IAM policy can (``NaN``, ``Infinity``, ``1e999``, an integer too
+    long to read, a lone surrogate: see :func:`~trustwarden.jsonvalues.find_problem`).
     """
+    if not isinstance(raw, str | bytes):  # decoded already (by us, boto3 or a caller)
+        problem = find_problem(raw)
+        if problem is not None:
+            raise PolicyError(f"the trust policy is not valid JSON for IAM: at {problem}")
     if isinstance(raw, Mapping):
         return dict(raw)
     if raw is None:
@@ -44,7 +51,7 @@ def decode_document(raw: object) -> dict[str, Any]:
     if not text.startswith(("{", '"')) and "%" in text:
         text = unquote(text).strip()
     try:
-        value = json.loads(text)
+        value = loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise PolicyError(f"the trust policy is not valid JSON: {msg}") from exc
@@ -52,7 +59,7 @@ def decode_document(raw: object) -> dict[str, Any]:
         return decode_document(value) if value.strip() != text else _not_object(value)
     if not isinstance(value, dict):
         return _not_object(value)
-    return value
+    return decode_document(value)
 
 
 def _not_object(value: object) -> dict[str, Any]:

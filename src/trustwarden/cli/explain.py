@@ -125,7 +125,7 @@ def explain_command(
             "tool": tool_to_json(__version__),
             "result": result_to_json(result, explain=True, known=config.settings.known_accounts),
         }
-        app.stdout.write(json.dumps(document, indent=2) + "\n")
+        app.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
         app.stdout.flush()
     else:
         from trustwarden.formats.explain_text import render_explanation  # noqa: PLC0415

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,6 +28,7 @@ from trustwarden.cli.options import (
     trust_options,
 )
 from trustwarden.errors import ConfigError, ExitCode, InputError, TrustwardenError
+from trustwarden.formats.escape import escape
 from trustwarden.model import Role, Skipped
 from trustwarden.remediate.apply import ApplyOutcome, OutcomeKind, apply_plans
 from trustwarden.remediate.document import pretty
@@ -163,7 +164,11 @@ def stdin_is_terminal() -> bool:
 
 
 class Printer:
-    """Writes to the app's streams, in colour only where the stream wants it."""
+    """Writes lines to the app's streams, in colour only where the stream wants it.
+
+    Each call writes one line, escaped whole (:func:`~trustwarden.formats.escape.escape`):
+    a newline or an escape sequence in a role name or a policy cannot forge output.
+    """
 
     def __init__(self, app: AppContext) -> None:
         self.app = app
@@ -177,11 +182,18 @@ class Printer:
 
     def _write(self, stream: TextIO, text: str, style: dict[str, Any]) -> None:
         colour = self._colour.setdefault(id(stream), self.app.wants_color(stream))
+        text = escape(text)
         stream.write((click.style(text, **style) if style and colour else text) + "\n")
         stream.flush()
 
+    def document(self, document: Mapping[str, Any]) -> None:
+        """A policy, pretty-printed: one line each (JSON escapes newlines in strings)."""
+        for line in pretty(document).split("\n"):
+            self.out(line)
+
     def diff(self, text: str) -> None:
-        for line in text.splitlines():
+        """A unified diff, coloured by line kind (split on newlines only, as it was made)."""
+        for line in text.removesuffix("\n").split("\n") if text else ():
             if line.startswith(("+++", "---")):
                 self.out(line, bold=True)
             elif line.startswith("+"):
@@ -445,7 +457,7 @@ class _FixRun:
         if out_dir is None:
             for plan in changes:
                 self.printer.out(f"# fixed trust policy of {plan.role.arn}")
-                self.printer.out(pretty(plan.after or {}))
+                self.printer.document(plan.after or {})
         else:
             writer = OutDir(out_dir)
             for plan in changes:

@@ -33,6 +33,7 @@ import click
 from trustwarden import __version__
 from trustwarden.cli.options import PROG, AppContext
 from trustwarden.errors import ExitCode, TrustwardenError
+from trustwarden.formats.escape import escape_lines
 
 # name -> "module:attribute" of a click command, imported on first use.
 LAZY_COMMANDS: dict[str, str] = {
@@ -210,14 +211,21 @@ def _one_line(message: str) -> str:
 
 
 def _maybe_traceback(app: AppContext) -> None:
-    if app.debug:
-        app.stderr.write(traceback.format_exc())
+    if app.debug:  # the exception's message may quote input: escape it for the terminal
+        app.stderr.write(escape_lines(traceback.format_exc()))
         app.stderr.flush()
+
+
+class _EscapingFormatter(logging.Formatter):
+    """Debug log lines with input in them (role names, ...) escaped for the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return escape_lines(super().format(record))
 
 
 def _enable_debug_logging(stream: TextIO) -> None:
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter(f"{PROG}: debug: %(name)s: %(message)s"))
+    handler.setFormatter(_EscapingFormatter(f"{PROG}: debug: %(name)s: %(message)s"))
     logger = logging.getLogger("trustwarden")
     logger.handlers = [handler]
     logger.setLevel(logging.DEBUG)

@@ -40,6 +40,7 @@ from typing import Any, TextIO, TypeVar, cast
 import click
 
 from trustwarden.errors import ConfigError, InputError, PolicyError
+from trustwarden.formats.escape import escape
 from trustwarden.model import Role, RoleResult, Settings, Skipped
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -108,20 +109,24 @@ class AppContext:
         return None
 
     def error(self, message: str, hint: str | None = None) -> None:
-        """``trustwarden: error: <message>`` (and ``hint: ...``) on stderr."""
-        self.stderr.write(f"{PROG}: error: {message}\n")
+        """``trustwarden: error: <message>`` (and ``hint: ...``) on stderr, each one line.
+
+        Messages carry input (role names, file names, policy text): every control and
+        format character in them is escaped (:func:`~trustwarden.formats.escape.escape`).
+        """
+        self.stderr.write(f"{PROG}: error: {escape(message)}\n")
         if hint:
-            self.stderr.write(f"hint: {hint}\n")
+            self.stderr.write(f"hint: {escape(hint)}\n")
         self.stderr.flush()
 
     def warn(self, message: str) -> None:
-        """``trustwarden: warning: <message>`` on stderr."""
-        self.stderr.write(f"{PROG}: warning: {message}\n")
+        """``trustwarden: warning: <message>`` on stderr, escaped as :meth:`error`."""
+        self.stderr.write(f"{PROG}: warning: {escape(message)}\n")
         self.stderr.flush()
 
     def info(self, message: str) -> None:
-        """``trustwarden: <message>`` on stderr."""
-        self.stderr.write(f"{PROG}: {message}\n")
+        """``trustwarden: <message>`` on stderr, escaped as :meth:`error`."""
+        self.stderr.write(f"{PROG}: {escape(message)}\n")
         self.stderr.flush()
 
 

@@ -125,7 +125,9 @@ def _result(
     explanation: tuple[ExplainedStatement, ...] = (),
 ) -> RoleResult:
     codes = ",".join(sorted({f.code for f in findings}))
-    digest = hashlib.sha256(f"{role.arn}|{codes}".encode()).hexdigest()[:32]
+    # surrogatepass: an input ARN may hold a lone surrogate ("\ud800"); it is still reported.
+    key = f"{role.arn}|{codes}".encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(key).hexdigest()[:32]
     return RoleResult(
         role=role,
         status=status,

@@ -2,7 +2,9 @@
 
 For each statement: its effect, whether it covers ``sts:AssumeRole``, whom it admits, which of
 those are outsiders, what each condition does, and the statement's outcome; then the
-findings with their witnesses and fixes. Colour only when the caller asks.
+findings with their witnesses and fixes. Colour only when the caller asks. Text from the
+input is escaped for the terminal (:func:`~trustwarden.formats.escape.escape`) and never read
+as rich markup.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from trustwarden.formats import RenderOptions
-from trustwarden.formats.table import render_console, verdict_text
+from trustwarden.formats.escape import escape
+from trustwarden.formats.table import plain, plain_lines, render_console, verdict_text
 from trustwarden.model import ExplainedStatement, Finding, RoleResult, Settings, Status
 from trustwarden.rules import RULES
 
@@ -40,21 +43,21 @@ def render_explanation(
 def explanation_parts(result: RoleResult, settings: Settings) -> list[RenderableType]:
     """The explanation as a list of printable parts, in reading order."""
     role = result.role
-    head = Text.assemble("Role ", (role.name, "bold"), f"  {role.arn}")
+    head = Text.assemble("Role ", (escape(role.name), "bold"), escape(f"  {role.arn}"))
     verdict = Text("Verdict: ")
     verdict.append_text(verdict_text(result.status))
     verdict.append(f", severity {result.severity.value}")
-    trusted = Text(f"Trusted: its own account {role.account_id}", style="dim")
+    trusted = plain(f"Trusted: its own account {role.account_id}", style="dim")
     others = sorted(settings.trusted_accounts) + sorted(settings.trusted_orgs)
     if others:
-        trusted.append("; also " + ", ".join(others))
+        trusted.append(escape("; also " + ", ".join(others)))
     parts: list[RenderableType] = [head, verdict, trusted]
     origin = role.origin
     where = " ".join(str(x) for x in (origin.file, origin.pointer) if x is not None)
     if where:
-        parts.append(Text(f"From: {where}", style="dim"))
+        parts.append(plain(f"From: {where}", style="dim"))
     if result.status is Status.ERROR:
-        parts.append(Text(f"Error: {result.error or 'the role could not be evaluated'}"))
+        parts.append(plain(f"Error: {result.error or 'the role could not be evaluated'}"))
     for statement in result.explanation:
         parts.append(Text(""))
         parts.append(_statement(statement))
@@ -77,17 +80,15 @@ def _grid() -> Table:
 def _statement(statement: ExplainedStatement) -> Group:
     label = statement.label
     shown = str(label) if isinstance(label, int) else f'"{label}"'
-    title = Text(f"Statement {shown}", style="bold")
-    title.append(f" ({statement.effect})")
+    title = plain(f"Statement {shown}", style="bold")
+    title.append(escape(f" ({statement.effect})"))
     grid = _grid()
     grid.add_row("  covers sts:AssumeRole:", "yes" if statement.covers_assume_role else "no")
-    grid.add_row("  admits:", Text("\n".join(statement.admits) or "nobody"))
-    outsiders = Text("\n".join(statement.outsiders) or "none")
-    if statement.outsiders:
-        outsiders.stylize("bold")
-    grid.add_row("  outsiders:", outsiders)
-    grid.add_row("  conditions:", Text("\n".join(statement.conditions) or "none"))
-    grid.add_row("  outcome:", Text(statement.verdict))
+    grid.add_row("  admits:", plain_lines(list(statement.admits), empty="nobody"))
+    style = "bold" if statement.outsiders else ""
+    grid.add_row("  outsiders:", plain_lines(list(statement.outsiders), empty="none", style=style))
+    grid.add_row("  conditions:", plain_lines(list(statement.conditions), empty="none"))
+    grid.add_row("  outcome:", plain(statement.verdict))
     return Group(title, grid)
 
 
@@ -96,16 +97,16 @@ def _finding(finding: Finding) -> Group:
     head = Text(finding.code, style="bold")
     head.append(" ")
     head.append_text(verdict_text(finding.status))
-    head.append(f"{where}: {finding.message}")
+    head.append(escape(f"{where}: {finding.message}"))
     grid = _grid()
     if finding.witness is not None:
-        grid.add_row("    witness:", Text(finding.witness.describe()))
+        grid.add_row("    witness:", plain(finding.witness.describe()))
     for note in finding.notes:
-        grid.add_row("    note:", Text(note))
+        grid.add_row("    note:", plain(note))
     rule = RULES.get(finding.code)
     if rule is not None:
-        grid.add_row("    fix:", Text(rule.remediation))
-        grid.add_row("    docs:", Text(rule.help_uri))
+        grid.add_row("    fix:", plain(rule.remediation))
+        grid.add_row("    docs:", plain(rule.help_uri))
     return Group(Padding(head, (0, 0, 0, 2)), grid)
 
 

@@ -157,7 +157,7 @@ def tool_to_json(version: str) -> dict[str, str]:
 
 def _line(value: object) -> str:
     """``value`` as one line of JSON."""
-    return json.dumps(value, separators=_SEPARATORS)
+    return json.dumps(value, separators=_SEPARATORS, allow_nan=False)
 
 
 def _items(values: list[dict[str, Any]]) -> str:

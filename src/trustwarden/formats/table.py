@@ -3,7 +3,10 @@
 Columns: role, verdict, who can get in, why (with the witness in plain words for fails) and
 how to fix. Below :data:`NARROW_WIDTH` columns the table becomes one block per role, which
 reads better than a squeezed table. Colour only when the caller asks (a terminal without
-``NO_COLOR``); the environment is not consulted here, so output is deterministic.
+``NO_COLOR``); the environment is not consulted here, so output is deterministic. Every text
+from the input goes through :func:`~trustwarden.formats.escape.escape` here, as rich
+:class:`~rich.text.Text` (never markup), so nothing in a report can move the cursor, forge a
+row or be read as rich markup.
 
 The table needs every row before it can size its columns, so this writer buffers results;
 use ``--format json`` for very large scans.
@@ -19,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from trustwarden.formats import RenderOptions, RunInfo
+from trustwarden.formats.escape import escape, escape_all
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.rules import RULES
 
@@ -60,8 +64,18 @@ def verdict_text(status: Status) -> Text:
     return Text(status.value.upper(), style=STATUS_STYLES[status])
 
 
+def plain(text: str, style: str = "") -> Text:
+    """Text from the input (or holding some), escaped for the terminal, never read as markup."""
+    return Text(escape(text), style=style)
+
+
+def plain_lines(items: list[str], *, empty: str = "", style: str = "") -> Text:
+    """One escaped item per line (``empty`` when there is none)."""
+    return Text("\n".join(escape_all(items)) if items else empty, style=style)
+
+
 def who_can_get_in(result: RoleResult) -> list[str]:
-    """The principals the findings name, first-seen order, without repeats."""
+    """The principals the findings name, first-seen order, without repeats (not escaped)."""
     seen: dict[str, None] = {}
     for finding in result.findings:
         for principal in finding.principals:
@@ -72,16 +86,16 @@ def who_can_get_in(result: RoleResult) -> list[str]:
 def why_lines(result: RoleResult) -> list[Text]:
     """Why the role got its verdict: each finding, and the witness for fails."""
     if result.status is Status.ERROR and not result.findings:
-        return [Text(result.error or "the role could not be evaluated")]
+        return [plain(result.error or "the role could not be evaluated")]
     if not result.findings:
         return [Text("no outside principal can assume it", style="dim")]
     lines: list[Text] = []
     for finding in result.findings:
         where = "" if finding.statement is None else f" (statement {finding.statement})"
-        lines.append(Text.assemble((finding.code, "bold"), f"{where}: {finding.message}"))
+        lines.append(Text.assemble((finding.code, "bold"), escape(f"{where}: {finding.message}")))
         if finding.witness is not None:
-            lines.append(Text(f"e.g. {finding.witness.describe()}", style="italic"))
-        lines.extend(Text(f"note: {note}", style="dim") for note in finding.notes)
+            lines.append(plain(f"e.g. {finding.witness.describe()}", style="italic"))
+        lines.extend(plain(f"note: {note}", style="dim") for note in finding.notes)
     return lines
 
 
@@ -174,13 +188,13 @@ class TableReportWriter:
         if self._skipped:
             console.print(Text("Skipped (could not be audited):", style="bold magenta"))
             for item in self._skipped:
-                console.print(Text(f"  {item.what}: {item.reason}"))
+                console.print(plain(f"  {item.what}: {item.reason}"))
         trusted = sorted(self._run.settings.trusted_accounts) + sorted(
             self._run.settings.trusted_orgs
         )
         if trusted:
             console.print(
-                Text("Trusted besides each role's own account: " + ", ".join(trusted), style="dim")
+                plain("Trusted besides each role's own account: " + ", ".join(trusted), style="dim")
             )
         counts = {s.value: 0 for s in (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)}
         for result in self._results:
@@ -188,17 +202,13 @@ class TableReportWriter:
         console.print(summary_text(counts, len(self._skipped), complete=complete))
 
 
-def _lines(items: list[str], *, empty: str = "") -> Text:
-    return Text("\n".join(items) if items else empty)
-
-
 def _table(results: list[RoleResult], width: int) -> Table:
     # Explicit column widths: rich sizes columns by their longest word, and ARNs are long
     # words, so left to itself it would crop the table instead of folding the ARNs.
     available = width - _TABLE_OVERHEAD
     fix_w = _clamp(available // 5, 18, 36)
-    role_w = _clamp(max(len(r.role.name) for r in results), 12, available // 6)
-    longest = max((len(p) for r in results for p in who_can_get_in(r)), default=1)
+    role_w = _clamp(max(len(escape(r.role.name)) for r in results), 12, available // 6)
+    longest = max((len(escape(p)) for r in results for p in who_can_get_in(r)), default=1)
     who_w = _clamp(longest, 14, available // 4)
     why_w = available - _VERDICT_WIDTH - fix_w - role_w - who_w
     table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False)
@@ -208,15 +218,17 @@ def _table(results: list[RoleResult], width: int) -> Table:
     table.add_column("Why", overflow="fold", width=why_w)
     table.add_column("How to fix", overflow="fold", width=fix_w)
     for result in results:
-        role = Text.assemble((result.role.name, "bold"), "\n", (result.role.account_id, "dim"))
+        role = Text.assemble(
+            (escape(result.role.name), "bold"), "\n", (escape(result.role.account_id), "dim")
+        )
         verdict = verdict_text(result.status)
         verdict.append(f"\n{result.severity.value}", style="dim")
         table.add_row(
             role,
             verdict,
-            _lines(who_can_get_in(result), empty="-"),
+            plain_lines(who_can_get_in(result), empty="-"),
             Group(*why_lines(result)),
-            _lines(fix_lines(result), empty="-"),
+            plain_lines(fix_lines(result), empty="-"),
         )
     return table
 
@@ -231,18 +243,18 @@ def _clamp(value: int, low: int, high: int) -> int:
 
 def _block(result: RoleResult) -> Group:
     head = verdict_text(result.status)
-    head.append(f"  {result.role.name}", style="bold")
-    head.append(f"  {result.role.account_id}  {result.severity.value}", style="dim")
+    head.append(escape(f"  {result.role.name}"), style="bold")
+    head.append(escape(f"  {result.role.account_id}  {result.severity.value}"), style="dim")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="dim")
     grid.add_column(overflow="fold")
     who = who_can_get_in(result)
     if who:
-        grid.add_row("  who:", Text("\n".join(who)))
+        grid.add_row("  who:", plain_lines(who))
     for i, line in enumerate(why_lines(result)):
         grid.add_row("  why:" if i == 0 else "", line)
     for i, fix in enumerate(fix_lines(result)):
-        grid.add_row("  fix:" if i == 0 else "", Text(fix))
+        grid.add_row("  fix:" if i == 0 else "", plain(fix))
     return Group(head, grid, Text(""))
 
 
@@ -251,6 +263,8 @@ __all__ = [
     "SHORT_FIXES",
     "TableReportWriter",
     "fix_lines",
+    "plain",
+    "plain_lines",
     "short_fix",
     "summary_text",
     "verdict_text",

@@ -16,13 +16,17 @@ _ACCOUNT_ROOT = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}):root$")
 
 
 def minify(document: Mapping[str, Any]) -> str:
-    """The document as compact JSON, key order kept: the form trustwarden writes to IAM."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    """The document as compact JSON, key order kept: the form trustwarden writes to IAM.
+
+    ``NaN``/``Infinity`` are not JSON: they raise ``ValueError`` rather than reach IAM (the
+    policy decoder already rejects documents that hold them).
+    """
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def pretty(document: Mapping[str, Any]) -> str:
-    """The document as indented JSON, key order kept (for diffs and files)."""
-    return json.dumps(document, indent=2, ensure_ascii=False)
+    """The document as indented JSON, key order kept (for diffs and files); finite numbers only."""
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def policy_size(document: Mapping[str, Any]) -> int:

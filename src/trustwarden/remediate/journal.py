@@ -142,9 +142,13 @@ class Journal:
             **fields,
         }
         # Not sort_keys: the documents must keep their key order for a faithful restore.
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         try:
-            self._write(line.encode("utf-8"))
+            data = (text + "\n").encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: keep the record readable as \\uXXXX
+            data = (json.dumps(entry, separators=(",", ":"), allow_nan=False) + "\n").encode()
+        try:
+            self._write(data)
         except OSError as exc:
             self.failure = exc.strerror or str(exc)
             raise JournalWriteError(

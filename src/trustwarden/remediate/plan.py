@@ -300,9 +300,11 @@ def render_diff(plan: Plan, *, context: int = 3) -> str:
     """A unified diff of the pretty-printed documents (empty when nothing changes)."""
     if plan.before is None or plan.after is None:
         return ""
+    # Split on "\n" only: str.splitlines() would also break a line at a U+2028 or U+0085
+    # inside a JSON string (pretty() keeps non-ASCII characters as they are).
     lines = difflib.unified_diff(
-        (pretty(plan.before) + "\n").splitlines(keepends=True),
-        (pretty(plan.after) + "\n").splitlines(keepends=True),
+        [line + "\n" for line in pretty(plan.before).split("\n")],
+        [line + "\n" for line in pretty(plan.after).split("\n")],
         fromfile=f"{plan.role.arn} (current)",
         tofile=f"{plan.role.arn} (planned)",
         n=context,

@@ -3,6 +3,8 @@
 Only the standard library's C decoder is used (``JSONDecoder.raw_decode``) on a sliding text
 buffer, so a 100,000-role file is read element by element in bounded memory instead of being
 decoded as one huge object. The reader tracks line numbers for error messages and origins.
+Numbers Python cannot hold faithfully (``1e999``, ``NaN``, a 5,000-digit integer) come out as
+:class:`~trustwarden.jsonvalues.BadNumber` values, so they spoil only the role they are in.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from trustwarden.errors import InputError
+from trustwarden.jsonvalues import BadNumber, decoder
 
 _WS = re.compile(r"[ \t\n\r]*")
 CHUNK_SIZE = 1 << 20
@@ -32,7 +35,7 @@ class JsonStream:
         self._handle = handle
         self._name = name
         self._chunk = chunk_size or CHUNK_SIZE
-        self._decoder = json.JSONDecoder()
+        self._decoder = decoder()
         self._buf = ""
         self._pos = 0
         self._eof = False
@@ -110,7 +113,7 @@ class JsonStream:
                 raise self.error("not valid JSON: nested too deeply") from None
             if not self._eof and (
                 end == len(self._buf)
-                or (self._buf[end] in _NUMBER_TAIL and type(obj) in (int, float))
+                or (self._buf[end] in _NUMBER_TAIL and type(obj) in (int, float, BadNumber))
             ):
                 self._read(self._chunk)  # a number may go on in the next chunk ("1" | "e+16")
                 continue

@@ -32,6 +32,7 @@ from typing import Any, TextIO
 
 from trustwarden.config import validate_account_id
 from trustwarden.errors import InputError, PolicyError
+from trustwarden.jsonvalues import BadNumber
 from trustwarden.model import Origin, Permissions, Role, Skipped
 from trustwarden.policy import decode_document
 from trustwarden.sources.jsonstream import JsonStream
@@ -344,8 +345,9 @@ def _policy_from_text(stream: JsonStream, file: _File) -> Role:
         raw = stream.rest().strip()
     else:
         value = stream.value()  # raises for text that is not JSON
+        kind = "number" if isinstance(value, BadNumber) else type(value).__name__
         raise InputError(
-            f"{file.name}: not a recognised IAM export (a JSON {type(value).__name__})",
+            f"{file.name}: not a recognised IAM export (a JSON {kind})",
             hint=ACCEPTED_SHAPES,
         )
     try:
