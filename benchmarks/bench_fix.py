@@ -26,6 +26,7 @@ import boto3  # noqa: E402
 from tests.aws.helpers import CallCounter  # noqa: E402
 from tests.moto_process import moto_environment  # noqa: E402
 
+from trustwarden.aws.session import make_session  # noqa: E402
 from trustwarden.model import Role, Settings  # noqa: E402
 from trustwarden.remediate.apply import OutcomeKind, apply_plans  # noqa: E402
 from trustwarden.remediate.journal import Journal, read_journal  # noqa: E402
@@ -34,7 +35,6 @@ from trustwarden.remediate.plan import FixOptions, PlanAction, plan_roles  # noq
 from trustwarden.remediate.rollback import RollbackKind, rollback  # noqa: E402
 from trustwarden.remediate.store import IamTrustPolicyStore  # noqa: E402
 from trustwarden.sources.aws.account import iter_roles  # noqa: E402
-from trustwarden.sources.aws.session import make_session  # noqa: E402
 
 OWN = "123456789012"
 OPTIONS = FixOptions(external_ids=ExternalIds(default="vendor-issued-7f3a"))

@@ -120,6 +120,33 @@ class Permissions:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleFacts:
+    """What a source knows about a role besides its trust policy (shown in reports).
+
+    Sources fill what they read (``get-account-authorization-details`` has tags and last
+    use; ``ListRoles`` has neither); ``--enrich`` fetches the rest from IAM for roles that are
+    not ``pass``. ``enrich_error`` says why enrichment failed (e.g. no ``iam:GetRole``), so a
+    missing fact is never silently read as "unused" or "not admin".
+    """
+
+    path: str | None = None
+    role_id: str | None = None
+    created: str | None = None
+    description: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+    last_used: str | None = None  # ISO 8601, as IAM gives it
+    last_used_region: str | None = None
+    permission_problems: tuple[str, ...] = ()
+    enriched: bool = False
+    enrich_error: str | None = None
+
+    @property
+    def tag_map(self) -> dict[str, str]:
+        """The tags as a mapping."""
+        return dict(self.tags)
+
+
+@dataclass(frozen=True, slots=True)
 class Role:
     """An IAM role as read by a source.
 
@@ -134,7 +161,7 @@ class Role:
     trust_document: object
     origin: Origin = field(default_factory=lambda: Origin(source="unknown"))
     permissions: Permissions | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    facts: RoleFacts = field(default_factory=RoleFacts)
 
     @property
     def partition(self) -> str:
@@ -148,7 +175,8 @@ class Role:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What the user trusts. The role's own account is always trusted.
+    """What the user trusts, and which roles to look at. The role's own account is always
+    trusted.
 
     ``known_accounts`` names accounts (e.g. vendors' published AWS accounts) so reports can
     say who a principal belongs to; it never changes a verdict.
@@ -157,6 +185,11 @@ class Settings:
     trusted_accounts: frozenset[str] = frozenset()
     trusted_orgs: frozenset[str] = frozenset()
     known_accounts: Mapping[str, str] = field(default_factory=dict)
+    #: Exit 1 when a role is at or above this verdict: ``"fail"``, ``"warn"`` or ``"never"``.
+    fail_on: str = "fail"
+    #: Only the roles whose name or ARN is one of these, or whose name matches one of these
+    #: shell patterns (case-insensitive); empty: every role.
+    roles: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- results

@@ -7,8 +7,8 @@ import pytest
 
 from tests.aws.helpers import TRUST_OTHER_ACCOUNT, CallCounter, create_roles
 from tests.moto_server import MotoServer
+from trustwarden.aws.session import make_session
 from trustwarden.sources.aws.account import iter_roles
-from trustwarden.sources.aws.session import make_session
 
 pytestmark = pytest.mark.moto_server
 

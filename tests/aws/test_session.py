@@ -11,13 +11,13 @@ from botocore.utils import parse_timestamp
 
 from tests.aws.helpers import CallCounter, error_response, request_params
 from tests.moto_server import MotoServer
-from trustwarden.errors import AwsAccessError, ConfigError, ExitCode
-from trustwarden.sources.aws.session import (
+from trustwarden.aws.session import (
     assume,
     default_session_name,
     fast_timestamp,
     make_session,
 )
+from trustwarden.errors import AwsAccessError, ConfigError, ExitCode
 
 pytestmark = pytest.mark.moto_server
 

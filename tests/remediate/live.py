@@ -10,11 +10,11 @@ import boto3
 from botocore.exceptions import ClientError
 
 from tests.aws.helpers import TRUST_SERVICE, trust_account
+from trustwarden.aws.session import make_session
 from trustwarden.model import Settings
 from trustwarden.policy import decode_document
 from trustwarden.remediate.plan import FixOptions, Plan, plan_roles
 from trustwarden.sources.aws.account import iter_roles
-from trustwarden.sources.aws.session import make_session
 
 MOTO_ACCOUNT = "123456789012"  # the account moto serves without MOTO_ACCOUNT_ID
 OUTSIDER = "222222222222"

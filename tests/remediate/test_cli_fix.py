@@ -15,8 +15,8 @@ import trustwarden.cli.fix as fix_cli
 from tests.moto_server import MotoServer
 from tests.remediate.cli_runner import Run, run_cli
 from tests.remediate.live import SAFE, client, current, exposed, fail_update, seed
+from trustwarden.aws.session import make_session
 from trustwarden.remediate.journal import read_journal
-from trustwarden.sources.aws.session import make_session
 
 pytestmark = pytest.mark.moto_server
 

@@ -2,88 +2,39 @@
 
 from __future__ import annotations
 
-import difflib
 import json
-from collections.abc import Iterable
 
 import click
 
 from trustwarden import __version__
+from trustwarden.aws.options import AwsOptions
 from trustwarden.cli.options import (
     AppContext,
     SourceSpec,
     TrustSpec,
-    effective_fail_on,
+    aws_options,
+    build_source,
     fail_on_option,
     input_options,
-    open_roles,
     pass_app,
+    renamed_option,
     resolve_config,
+    role_option,
     trust_options,
 )
-from trustwarden.cli.scan import scan_exit_code
-from trustwarden.errors import ConfigError
 from trustwarden.formats import RenderOptions
-from trustwarden.model import Role, Skipped
-
-MAX_SUGGESTIONS = 5
-
-
-def find_role(items: Iterable[Role | Skipped], query: str) -> tuple[Role, list[Skipped]]:
-    """The one role whose ARN or name is ``query``, and the items that were skipped.
-
-    An exact ARN or name wins; else a case-insensitive name (IAM role names are unique
-    regardless of case within an account). Raises :class:`ConfigError` when no role or more
-    than one role matches, naming close matches or the candidates.
-    """
-    exact: list[Role] = []
-    folded: list[Role] = []
-    names: dict[str, None] = {}
-    skipped: list[Skipped] = []
-    lowered = query.lower()
-    for item in items:
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        names.setdefault(item.name, None)
-        if query in (item.arn, item.name):
-            exact.append(item)
-        elif item.name.lower() == lowered:
-            folded.append(item)
-    matches = exact or folded
-    if len(matches) == 1:
-        return matches[0], skipped
-    if matches:
-        arns = ", ".join(r.arn for r in matches[:MAX_SUGGESTIONS])
-        more = (
-            f" and {len(matches) - MAX_SUGGESTIONS} more" if len(matches) > MAX_SUGGESTIONS else ""
-        )
-        raise ConfigError(
-            f"{query!r} matches {len(matches)} roles: {arns}{more}",
-            hint="give the role's ARN",
-        )
-    wanted = query.rsplit("/", 1)[-1] if query.startswith("arn:") else query
-    close = difflib.get_close_matches(wanted, list(names), n=MAX_SUGGESTIONS, cutoff=0.6)
-    if close:
-        detail = f"close matches: {', '.join(close)}"
-    else:
-        n = len(names)
-        detail = f"{n} role name{'' if n == 1 else 's'} in the input, none similar"
-    hint = None
-    if skipped:
-        hint = f"{len(skipped)} item(s) of the input could not be read; the role may be among them"
-    raise ConfigError(f"no role {query!r} in the input ({detail})", hint=hint)
+from trustwarden.pipeline import exit_code, find_role
 
 
 @click.command("explain")
 @input_options
+@aws_options
+@renamed_option("--external-id", "--assume-role-external-id")
 @trust_options
-@click.option(
-    "--role",
-    "role_query",
+@role_option(
     required=True,
-    metavar="NAME_OR_ARN",
-    help="The role to explain: its name or ARN.",
+    multiple=False,
+    help_text="The role to explain: its name or ARN, or a shell pattern that matches only it.",
 )
 @click.option(
     "--format",
@@ -99,20 +50,24 @@ def explain_command(
     app: AppContext,
     *,
     source: SourceSpec,
+    aws: AwsOptions,
     trust: TrustSpec,
-    role_query: str,
+    roles: str,
     format_name: str,
     fail_on: str | None,
 ) -> int:
-    """Explain one role's verdict, statement by statement, with a witness for fails."""
+    """Explain one role's verdict, statement by statement, with a witness for fails.
+
+    The role comes from --input/--sample, else from the live account of the credentials.
+    """
     from trustwarden.engine import analyze_role  # noqa: PLC0415 - the engine loads on use
 
-    config = resolve_config(trust, source=source, cwd=app.cwd)
-    threshold = effective_fail_on(fail_on, config)
-    role, skipped = find_role(open_roles(source), role_query)
+    config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on)
+    settings = config.settings
+    role, skipped = find_role(build_source(source, aws, app=app), settings, roles)
     for item in skipped:
         app.warn(f"skipped {item.what}: {item.reason}")
-    result = analyze_role(role, config.settings, explain=True)
+    result = analyze_role(role, settings, explain=True)
     if format_name == "json":
         from trustwarden.formats.json_format import (  # noqa: PLC0415
             SCHEMA_VERSION,
@@ -123,7 +78,7 @@ def explain_command(
         document = {
             "schema_version": SCHEMA_VERSION,
             "tool": tool_to_json(__version__),
-            "result": result_to_json(result, explain=True, known=config.settings.known_accounts),
+            "result": result_to_json(result, explain=True, known=settings.known_accounts),
         }
         app.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
         app.stdout.flush()
@@ -131,8 +86,8 @@ def explain_command(
         from trustwarden.formats.explain_text import render_explanation  # noqa: PLC0415
 
         options = RenderOptions(color=app.wants_color(app.stdout), width=app.width(app.stdout))
-        render_explanation(result, app.stdout, settings=config.settings, options=options)
-    return scan_exit_code({result.status.value: 1}, 0, threshold)
+        render_explanation(result, app.stdout, settings=settings, options=options)
+    return exit_code({result.status.value: 1}, 0, settings.fail_on)
 
 
-__all__ = ["explain_command", "find_role"]
+__all__ = ["explain_command"]

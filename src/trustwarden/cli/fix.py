@@ -7,29 +7,32 @@ A thin adapter: options → :mod:`trustwarden.remediate` → text. Nothing chang
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
 from trustwarden import __version__
+from trustwarden.aws.options import AwsOptions
 from trustwarden.cli.options import (
     AppContext,
     SourceSpec,
     TrustSpec,
+    aws_flags_given,
+    aws_options,
+    build_source,
     input_options,
-    open_roles,
     pass_app,
     resolve_config,
+    role_option,
     trust_options,
 )
 from trustwarden.errors import ConfigError, ExitCode, InputError, TrustwardenError
 from trustwarden.formats.escape import escape
-from trustwarden.model import Role, Skipped
+from trustwarden.model import Role, Settings, Skipped
+from trustwarden.pipeline import Source, read_roles
 from trustwarden.remediate.apply import ApplyOutcome, OutcomeKind, apply_plans
 from trustwarden.remediate.document import pretty
 from trustwarden.remediate.journal import (
@@ -57,6 +60,8 @@ For every role that is `fail` (and `warn` with --include-warn), plan a new trust
   --external-id ID / --external-id-map FILE
       require StringEquals sts:ExternalId on every Allow statement that admits
       outsiders. Use the ID the third party issued; trustwarden never invents one.
+      Without --role, --external-id is refused when the roles trust different
+      outside accounts: use --external-id-map (keyed by role or by account ID).
   --require-mfa
       require Bool aws:MultiFactorAuthPresent "true" on those statements.
   --remove-principal ACCOUNT|PRINCIPAL
@@ -73,7 +78,8 @@ long-term keys in without MFA.
 
 \b
 Dry run by default: a unified diff per role. --apply changes the live roles, after a
-confirmation (--yes skips it; without a terminal and without --yes it refuses, exit 2).
+confirmation (--yes skips it; without a terminal and without --yes it refuses, exit 2;
+answering no changes nothing, exit 0).
 Before each change the original and planned policies go to a journal (JSON lines, fsynced);
 the role is read again and skipped if it changed since the plan; the change is read back
 and compared; any failure restores that role's original. Undo: trustwarden rollback JOURNAL.
@@ -93,63 +99,9 @@ restored (see the journal); 130 interrupted.
 # --------------------------------------------------------------------------- sources
 
 
-@dataclass(frozen=True, slots=True)
-class LiveFixSpec:
-    """Where live roles come from (the current credentials' account)."""
-
-    profile: str | None = None
-    region: str | None = None
-    assume_role: str | None = None
-    assume_role_external_id: str | None = None
-    roles: tuple[str, ...] = ()
-
-    def given(self) -> list[str]:
-        """The live-only flags that were given."""
-        flags = {
-            "--profile": self.profile,
-            "--region": self.region,
-            "--assume-role": self.assume_role,
-            "--assume-role-external-id": self.assume_role_external_id,
-        }
-        return [flag for flag, value in flags.items() if value is not None]
-
-
-def role_matcher(patterns: Sequence[str]) -> Callable[[Role], bool] | None:
-    """``--role``: an ARN, or a shell pattern on the name (case-insensitive); ``None``: all."""
-    if not patterns:
-        return None
-    folded = [p.lower() for p in patterns]
-
-    def matches(role: Role) -> bool:
-        name = role.name.lower()
-        return role.arn in patterns or any(fnmatch.fnmatchcase(name, p) for p in folded)
-
-    return matches
-
-
-def make_live_context(live: LiveFixSpec) -> Any:
+def make_live_context(aws: AwsOptions, env: Mapping[str, str] | None = None) -> Any:
     """An ``AwsContext`` for the current credentials (a seam for tests)."""
-    from trustwarden.sources.aws.session import make_session  # noqa: PLC0415 - loaded on use
-
-    return make_session(
-        profile=live.profile,
-        region=live.region,
-        assume_role_arn=live.assume_role,
-        external_id=live.assume_role_external_id,
-    )
-
-
-def live_roles(ctx: Any) -> Iterator[Role]:
-    """Every role of the context's account (ListRoles); AWS failures → :class:`AwsAccessError`."""
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
-    from trustwarden.sources.aws.account import iter_roles  # noqa: PLC0415
-    from trustwarden.sources.aws.faults import to_access_error  # noqa: PLC0415
-
-    try:
-        yield from iter_roles(ctx)
-    except (BotoCoreError, ClientError) as exc:
-        raise to_access_error(exc, doing=f"listing the roles of {ctx.account_id}") from None
+    return aws.connect(env)
 
 
 def stdin_is_terminal() -> bool:
@@ -266,6 +218,57 @@ def apply_exit_code(outcomes: Iterable[ApplyOutcome], plans: Iterable[Plan], ski
     return plan_exit_code(plans, skipped)
 
 
+def confirm(app: AppContext, question: str, *, count: int, yes: bool) -> int | None:
+    """Ask before changing live roles: ``None`` to go on, else the exit code to stop with.
+
+    ``--yes`` goes on; without a terminal it refuses (2); answering no changes nothing (0).
+    """
+    if yes:
+        return None
+    if not stdin_is_terminal():
+        app.error(
+            f"refusing to change {count} roles without confirmation: standard input is not "
+            "a terminal; nothing changed",
+            "review the dry run, then add --yes",
+        )
+        return int(ExitCode.USAGE)
+    if click.confirm(question, default=False, err=True):
+        return None
+    app.info("nothing changed")
+    return int(ExitCode.OK)
+
+
+def check_one_vendor(plans: Sequence[Plan], ids: ExternalIds) -> None:
+    """Refuse ``--external-id`` (without ``--role``) for roles that trust different outsiders.
+
+    Each third party issues its own External ID: one value on roles that trust different
+    outside accounts would hand one vendor's ID to another's roles. Roles the map covers
+    are exempt.
+    """
+    if ids.default is None:
+        return
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for plan in plans:
+        if plan.action is PlanAction.NOTHING:
+            continue
+        if ids.mapped(plan.role.arn, plan.role.name, plan.outside_accounts) is not None:
+            continue
+        groups.setdefault(plan.outside_accounts, []).append(plan.role.name)
+    if len(groups) <= 1:
+        return
+    shown = "; ".join(
+        f"{', '.join(accounts) or 'any account'}: {', '.join(names[:3])}"
+        + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        for accounts, names in sorted(groups.items())
+    )
+    raise ConfigError(
+        "--external-id would put one External ID on roles that trust different outside "
+        f"accounts ({shown}); nothing changed",
+        hint="give --role for the roles of one vendor, or --external-id-map with a line per "
+        "role or per outside account ID (e.g. 999988887777,ID-from-that-vendor)",
+    )
+
+
 # --------------------------------------------------------------------------- options
 
 
@@ -304,17 +307,20 @@ def build_fix_options(
 
 @click.command("fix", help=FIX_HELP, short_help="Plan and apply trust-policy fixes (dry run).")
 @input_options
+@aws_options
 @trust_options
 @click.option(
     "--external-id",
     metavar="ID",
-    help="Require this External ID (as issued by the third party) on exposing statements.",
+    help="Require this External ID (as issued by the third party) on exposing statements. "
+    "Without --role, only when every role to fix trusts the same outside account(s).",
 )
 @click.option(
     "--external-id-map",
     metavar="FILE",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV lines role-name-or-arn,external-id: one External ID per role (wins over "
+    help="CSV lines KEY,external-id where KEY is a role name, role ARN or the 12-digit "
+    "outside account the ID is for: one External ID per role or vendor (wins over "
     "--external-id).",
 )
 @click.option("--require-mfa", is_flag=True, help='Require Bool aws:MultiFactorAuthPresent "true".')
@@ -349,27 +355,13 @@ def build_fix_options(
     type=click.Path(file_okay=False, path_type=Path),
     help="With --input/--sample: write the fixed documents here as <role-name>.trust.json.",
 )
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    metavar="PATTERN",
-    help="Only roles whose "
-    "name matches this shell pattern (case-insensitive) or this ARN (repeatable).",
-)
-@click.option("--profile", metavar="NAME", help="AWS profile (live roles).")
-@click.option("--region", metavar="REGION", help="AWS region for STS (live roles).")
-@click.option("--assume-role", metavar="ARN", help="Assume this role first (live roles).")
-@click.option(
-    "--assume-role-external-id",
-    metavar="ID",
-    help="External ID for --assume-role (not the one to require: see --external-id).",
-)
+@role_option()
 @click.option("-v", "--verbose", is_flag=True, help="Also list the roles that need nothing.")
 @pass_app
 def fix_command(
     app: AppContext,
     source: SourceSpec,
+    aws: AwsOptions,
     trust: TrustSpec,
     *,
     external_id: str | None,
@@ -383,10 +375,6 @@ def fix_command(
     journal: Path | None,
     out_dir: Path | None,
     roles: tuple[str, ...],
-    profile: str | None,
-    region: str | None,
-    assume_role: str | None,
-    assume_role_external_id: str | None,
     verbose: bool,
 ) -> int:
     """``trustwarden fix`` (see :data:`FIX_HELP`); returns the exit code."""
@@ -398,59 +386,62 @@ def fix_command(
         include_warn=include_warn,
         max_policy_size=max_policy_size,
     )
-    live = LiveFixSpec(profile, region, assume_role, assume_role_external_id, roles)
-    run = _FixRun(app, options, verbose=verbose)
+    settings = resolve_config(trust, source=source, cwd=app.cwd, roles=roles).settings
+    run = _FixRun(app, options, verbose=verbose, guard_external_id=not roles)
     if source.offline:
-        if do_apply or journal is not None or yes or live.given():
+        if do_apply or journal is not None or yes or aws_flags_given(aws):
             local = {"--apply": do_apply, "--journal": journal is not None, "--yes": yes}
-            flags = [flag for flag, on in local.items() if on] + live.given()
+            flags = [flag for flag, on in local.items() if on] + aws_flags_given(aws)
             raise ConfigError(
                 f"{', '.join(flags)} cannot be used with --input/--sample: files are never "
                 "changed in place",
                 hint="use --out-dir DIR to write the fixed documents",
             )
-        return run.offline(source, trust, out_dir, role_matcher(roles))
+        return run.offline(build_source(source, aws, app=app), settings, out_dir)
     if out_dir is not None:
         raise ConfigError("--out-dir needs --input or --sample (live roles are fixed in place)")
-    return run.live(source, trust, live, apply=do_apply, yes=yes, journal=journal)
+    if source.account_id is not None:
+        raise ConfigError("--account-id is for --input files; live roles read it from STS")
+    aws.validate()
+    return run.live(aws, settings, apply=do_apply, yes=yes, journal=journal)
 
 
 class _FixRun:
     """One ``fix`` invocation: plan, show, then write files or apply."""
 
-    def __init__(self, app: AppContext, options: FixOptions, *, verbose: bool) -> None:
+    def __init__(
+        self, app: AppContext, options: FixOptions, *, verbose: bool, guard_external_id: bool
+    ) -> None:
         self.app = app
         self.options = options
         self.verbose = verbose
+        self.guard_external_id = guard_external_id
         self.printer = Printer(app)
 
-    def plan(self, roles: Iterable[Role], settings: Any, skipped: int = 0) -> list[Plan]:
-        plans = []
-        for plan in plan_roles(roles, settings, self.options):
+    def plan(self, roles: Iterable[Role], settings: Settings, skipped: int = 0) -> list[Plan]:
+        plans = list(plan_roles(roles, settings, self.options))
+        if self.guard_external_id:
+            check_one_vendor(plans, self.options.external_ids)
+        for plan in plans:
             show_plan(self.printer, plan, verbose=self.verbose)
-            plans.append(plan)
         self.app.info(summary_line(plans, skipped))
         return plans
 
-    def offline(
-        self,
-        source: SourceSpec,
-        trust: TrustSpec,
-        out_dir: Path | None,
-        keep: Callable[[Role], bool] | None,
-    ) -> int:
-        settings = resolve_config(trust, source=source, cwd=self.app.cwd).settings
+    def _roles(self, source: Source, settings: Settings, skipped: list[Skipped]) -> list[Role]:
+        """The selected roles (a literal --role that matches none is a skipped item)."""
+        items, _ = read_roles(source, settings)
+        roles: list[Role] = []
+        for item in items:
+            if isinstance(item, Skipped):
+                self.app.warn(f"skipped {item.what}: {item.reason}")
+                skipped.append(item)
+            else:
+                roles.append(item)
+        return roles
+
+    def offline(self, source: Source, settings: Settings, out_dir: Path | None) -> int:
         skipped: list[Skipped] = []
-
-        def roles() -> Iterator[Role]:
-            for item in open_roles(source):
-                if isinstance(item, Skipped):
-                    self.app.warn(f"skipped {item.what}: {item.reason}")
-                    skipped.append(item)
-                elif keep is None or keep(item):
-                    yield item
-
-        plans = self.plan(roles(), settings, 0)
+        plans = self.plan(self._roles(source, settings, skipped), settings, 0)
         if skipped:
             self.app.info(f"{len(skipped)} inputs skipped")
         changes = [p for p in plans if p.action is PlanAction.CHANGE]
@@ -465,48 +456,28 @@ class _FixRun:
         return plan_exit_code(plans, len(skipped))
 
     def live(
-        self,
-        source: SourceSpec,
-        trust: TrustSpec,
-        live: LiveFixSpec,
-        *,
-        apply: bool,
-        yes: bool,
-        journal: Path | None,
+        self, aws: AwsOptions, settings: Settings, *, apply: bool, yes: bool, journal: Path | None
     ) -> int:
-        settings = resolve_config(trust, source=source, cwd=self.app.cwd).settings
-        ctx = make_live_context(live)
-        keep = role_matcher(live.roles)
-        plans = self.plan((r for r in live_roles(ctx) if keep is None or keep(r)), settings)
+        from trustwarden.sources.aws.scanner import AccountSource  # noqa: PLC0415 - boto3
+
+        ctx = make_live_context(aws, self.app.env)
+        skipped: list[Skipped] = []
+        plans = self.plan(self._roles(AccountSource(context=ctx), settings, skipped), settings)
         changes = [p for p in plans if p.action is PlanAction.CHANGE]
         if not apply:
             if changes:
                 self.app.info(
                     f"dry run: nothing changed; add --apply to change {len(changes)} roles"
                 )
-            return plan_exit_code(plans, 0)
+            return plan_exit_code(plans, len(skipped))
         if not changes:
             self.app.info("nothing to apply")
-            return plan_exit_code(plans, 0)
-        if not self._confirmed(len(changes), ctx.account_id, yes=yes):
-            return int(ExitCode.USAGE)
+            return plan_exit_code(plans, len(skipped))
+        question = f"Change the trust policy of {len(changes)} roles in account {ctx.account_id}?"
+        answer = confirm(self.app, question, count=len(changes), yes=yes)
+        if answer is not None:
+            return answer
         return self._apply(ctx, plans, changes, journal)
-
-    def _confirmed(self, count: int, account_id: str, *, yes: bool) -> bool:
-        if yes:
-            return True
-        if not stdin_is_terminal():
-            self.app.error(
-                f"refusing to change {count} roles without confirmation: standard input is not "
-                "a terminal; nothing changed",
-                "review the dry run, then add --yes",
-            )
-            return False
-        question = f"Change the trust policy of {count} roles in account {account_id}?"
-        if click.confirm(question, default=False, err=True):
-            return True
-        self.app.info("nothing changed")
-        return False
 
     def _apply(
         self, ctx: Any, plans: Sequence[Plan], changes: Sequence[Plan], path: Path | None
@@ -580,13 +551,14 @@ def _check_journal(path: Path) -> None:
 
 __all__ = [
     "FIX_HELP",
-    "LiveFixSpec",
     "Printer",
     "apply_exit_code",
     "build_fix_options",
+    "check_one_vendor",
+    "confirm",
     "fix_command",
+    "make_live_context",
     "plan_exit_code",
-    "role_matcher",
     "show_plan",
     "summary_line",
 ]

@@ -1,56 +1,52 @@
 """Shared pieces of trustwarden's commands: the run context, option groups and source choice.
 
-Commands reuse the option groups as decorators. Each group adds its click options and hands
-the command **one** frozen value instead of many keyword arguments:
+Every option is declared once here (or in :mod:`trustwarden.cli.live_options` for the
+organisation options of ``scan``) and means the same in every command that takes it. Each
+group adds its click options and hands the command **one** frozen value:
 
 * :func:`input_options` → ``source: SourceSpec`` (``--input``, ``--sample``, ``--account-id``)
+* :func:`aws_options` → ``aws: AwsOptions`` (``--profile``, ``--region``, ``--assume-role``,
+  ``--assume-role-external-id``, ``--max-attempts``, ``--retry-mode``)
 * :func:`trust_options` → ``trust: TrustSpec`` (``--trusted-account``, ``--trusted-org``,
-  ``--config``, ``--known-accounts``); turn it into :class:`~trustwarden.model.Settings`
-  with :func:`resolve_config`
+  ``--config``, ``--known-accounts``); :func:`resolve_config` turns it into
+  :class:`~trustwarden.model.Settings`
+* :func:`role_option` → ``roles`` (``--role``: a name, an ARN or a shell pattern)
 * :func:`fail_on_option` → ``fail_on: str | None`` (``--fail-on``)
 * :func:`pass_app` → ``app: AppContext`` (injected streams, environment, clock)
 
-Example (a command that reads the same sources as ``scan``)::
-
-    @click.command("fix")
-    @input_options
-    @trust_options
-    @pass_app
-    def fix_command(app: AppContext, source: SourceSpec, trust: TrustSpec) -> int:
-        config = resolve_config(trust, source=source, cwd=app.cwd)
-        for item in open_roles(source):  # Role | Skipped, in input order
-            ...
-
-Source choice lives in :func:`open_events` (results for ``scan``) and :func:`open_roles`
-(raw roles, for ``explain``/``fix``). Live AWS scanning extends both: add its options to
-:data:`SOURCE_OPTIONS` and fields to :class:`SourceSpec`, and a branch where
-:meth:`SourceSpec.offline` is false.
+:func:`build_source` picks the :class:`~trustwarden.pipeline.Source`: files, the sample, or
+the live account of the credentials.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar, cast
 
 import click
 
-from trustwarden.errors import ConfigError, InputError, PolicyError
+from trustwarden.aws.options import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_RETRY_MODE,
+    RETRY_MODES,
+    AwsOptions,
+)
+from trustwarden.config import FAIL_ON_VALUES
+from trustwarden.errors import ConfigError
 from trustwarden.formats.escape import escape
-from trustwarden.model import Role, RoleResult, Settings, Skipped
+from trustwarden.model import Settings
+from trustwarden.pipeline import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FAIL_ON_CHOICES = ("fail", "warn", "never")
 DEFAULT_FAIL_ON = "fail"
 DEFAULT_FORMAT = "table"
 PROG = "trustwarden"
-
-Event = RoleResult | Skipped
 
 
 # --------------------------------------------------------------------------- run context
@@ -271,87 +267,155 @@ def _source_spec(inputs: tuple[Path, ...], sample: bool, account_id: str | None)
     return spec
 
 
-NO_SOURCE = ConfigError(
-    "nothing to scan: give --input FILE or --sample",
-    hint="live AWS scanning (no --input) is not available in this build",
+def aws_flags_given(aws: AwsOptions) -> list[str]:
+    """The connection flags that were given (for "cannot be combined with --input")."""
+    flags = {
+        "--profile": aws.profile,
+        "--region": aws.region,
+        "--assume-role": aws.assume_role,
+        "--assume-role-external-id": aws.assume_role_external_id,
+        "--max-attempts": aws.max_attempts,
+        "--retry-mode": aws.retry_mode,
+    }
+    return [flag for flag, value in flags.items() if value is not None]
+
+
+def build_source(
+    spec: SourceSpec, aws: AwsOptions, *, app: AppContext, enrich: bool = False
+) -> Source:
+    """Files (``--input``), the sample (``--sample``), else the credentials' live account."""
+    if spec.offline:
+        flags = aws_flags_given(aws) + (["--enrich"] if enrich else [])
+        if flags:
+            raise ConfigError(
+                f"{', '.join(flags)} cannot be combined with --input/--sample",
+                hint="these options are for live AWS roles (no --input/--sample)",
+            )
+        if spec.sample:
+            from trustwarden.sources.local import SampleSource  # noqa: PLC0415
+
+            return SampleSource()
+        from trustwarden.sources.local import FileSource  # noqa: PLC0415
+
+        return FileSource(spec.inputs, spec.account_id)
+    if spec.account_id is not None:
+        raise ConfigError("--account-id is for --input files; live scans read it from STS")
+    aws.validate()
+    from trustwarden.sources.aws.scanner import AccountSource  # noqa: PLC0415 - boto3 on use
+
+    return AccountSource(aws=aws, enrich=enrich, env=app.env)
+
+
+AWS_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--profile",
+        metavar="NAME",
+        help="AWS profile to use (default: boto3's chain: environment, AWS_PROFILE, SSO, "
+        "instance role).",
+    ),
+    click.option("--region", metavar="REGION", help="AWS region for STS (default: configured)."),
+    click.option(
+        "--assume-role",
+        metavar="ARN",
+        help="Assume this role first (session name trustwarden-<time>).",
+    ),
+    click.option(
+        "--assume-role-external-id",
+        metavar="ID",
+        help="External ID for --assume-role (fix: not the one to require, see --external-id).",
+    ),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 100),
+        metavar="N",
+        help=f"Attempts per AWS call, retries included (default: AWS_MAX_ATTEMPTS or "
+        f"{DEFAULT_MAX_ATTEMPTS}).",
+    ),
+    click.option(
+        "--retry-mode",
+        type=click.Choice(RETRY_MODES),
+        help=f"botocore retry mode (default: AWS_RETRY_MODE or {DEFAULT_RETRY_MODE}).",
+    ),
+]
+
+
+def aws_options(command: F) -> F:
+    """Add the AWS connection options; pass ``aws: AwsOptions``."""
+    decorate = _grouped(
+        AWS_OPTIONS,
+        (
+            "profile",
+            "region",
+            "assume_role",
+            "assume_role_external_id",
+            "max_attempts",
+            "retry_mode",
+        ),
+        _aws_options,
+        "aws",
+    )
+    return cast("F", decorate(command))
+
+
+def _aws_options(
+    *,
+    profile: str | None,
+    region: str | None,
+    assume_role: str | None,
+    assume_role_external_id: str | None,
+    max_attempts: int | None,
+    retry_mode: str | None,
+) -> AwsOptions:
+    return AwsOptions(
+        profile=profile,
+        region=region,
+        assume_role=assume_role,
+        assume_role_external_id=assume_role_external_id,
+        max_attempts=max_attempts,
+        retry_mode=retry_mode,
+    )
+
+
+ROLE_HELP = (
+    "Only this role: its name or ARN, or a shell pattern on names (case-insensitive; "
+    "repeatable). A name or ARN that matches no role is an error."
 )
 
 
-def open_roles(spec: SourceSpec) -> Iterator[Role | Skipped]:
-    """The roles of an offline source, in input order, with what could not be read.
-
-    A file that cannot be read (or stops being readable part-way) becomes a
-    :class:`Skipped` item and the other files are still read, so one bad file never
-    hides the rest of the estate; the exit code is 2 all the same.
-    """
-    if spec.sample:
-        from trustwarden.sources.sample import sample_paths  # noqa: PLC0415
-
-        paths: Iterable[Path] = sample_paths()
-    elif spec.inputs:
-        paths = spec.inputs
-    else:
-        raise ConfigError(NO_SOURCE.message, hint=NO_SOURCE.hint)
-    if spec.account_id is not None:
-        _account_id(spec.account_id)  # fail before any output, not while streaming
-    return _read_files(paths, spec.account_id)
+def role_option(
+    *, required: bool = False, multiple: bool = True, help_text: str = ROLE_HELP
+) -> Callable[[F], F]:
+    """``--role NAME|ARN|PATTERN``, the same in every command; passes ``roles``."""
+    return click.option(
+        "--role",
+        "roles",
+        multiple=multiple,
+        required=required,
+        metavar="NAME|ARN|PATTERN",
+        help=help_text,
+    )
 
 
-def _read_files(paths: Iterable[Path], account_id: str | None) -> Iterator[Role | Skipped]:
-    from trustwarden.sources.offline import load_file  # noqa: PLC0415 - loaded on use
+def renamed_option(old: str, new: str) -> Callable[[F], F]:
+    """A hidden ``old`` flag that is a usage error pointing at ``new`` (it was renamed)."""
 
-    for path in paths:
-        try:
-            yield from load_file(path, account_id=account_id)
-        except (InputError, PolicyError) as exc:
-            name = str(path)
-            reason = exc.message.removeprefix(f"{name}: ")
-            yield Skipped(what=name, reason=reason)
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        del param
+        if value is not None:
+            raise click.UsageError(
+                f"{old} was renamed {new} (the ID for --assume-role); "
+                f"{old} now means only the ID that fix requires",
+                ctx=ctx,
+            )
 
-
-@dataclass(frozen=True, slots=True)
-class OpenedSource:
-    """A source ready to stream: its events and the settings it was evaluated with."""
-
-    events: Iterator[Event]
-    settings: Settings
-
-
-def open_events(
-    spec: SourceSpec, settings: Settings, *, app: AppContext, quiet: bool
-) -> OpenedSource:
-    """Results and skipped items for ``scan``, in input order, evaluated against ``settings``.
-
-    Set-up errors (a missing file, no credentials) raise here, before any output. ``app`` and
-    ``quiet`` are for sources that show progress on stderr.
-    """
-    del app, quiet  # offline sources show no progress
-    roles = open_roles(spec)
-    return OpenedSource(events=analyze_events(roles, settings), settings=settings)
-
-
-def analyze_events(items: Iterable[Role | Skipped], settings: Settings) -> Iterator[Event]:
-    """Evaluate the roles of a ``Role | Skipped`` stream, passing skipped items through.
-
-    Uses the engine's batch API (which memoises repeated documents); skipped items come out
-    in the order the engine pulls them, before the results of later roles.
-    """
-    from trustwarden.engine import analyze_roles  # noqa: PLC0415 - the engine loads on use
-
-    held: list[Skipped] = []
-
-    def roles() -> Iterator[Role]:
-        for item in items:
-            if isinstance(item, Skipped):
-                held.append(item)
-            else:
-                yield item
-
-    for result in analyze_roles(roles(), settings):
-        while held:
-            yield held.pop(0)
-        yield result
-    yield from held
+    return click.option(
+        old,
+        "renamed_" + old.lstrip("-").replace("-", "_"),
+        hidden=True,
+        expose_value=False,
+        callback=callback,
+        metavar="ID",
+    )
 
 
 # --------------------------------------------------------------------------- trust settings
@@ -429,12 +493,20 @@ class ResolvedConfig:
     format: str | None = None
 
 
-def resolve_config(trust: TrustSpec, *, source: SourceSpec, cwd: Path) -> ResolvedConfig:
+def resolve_config(
+    trust: TrustSpec,
+    *,
+    source: SourceSpec,
+    cwd: Path,
+    fail_on: str | None = None,
+    roles: tuple[str, ...] = (),
+) -> ResolvedConfig:
     """Read the config file and add the command-line trust flags.
 
     The file is ``--config`` if given, else the source's bundled config (``--sample``),
     else ``.trustwarden.toml`` (or ``[tool.trustwarden]`` in ``pyproject.toml``) in ``cwd``.
-    ``--known-accounts`` replaces the file's ``known_accounts``.
+    ``--known-accounts`` replaces the file's ``known_accounts``; ``--fail-on`` the file's
+    ``fail_on``; ``roles`` (``--role``) selects roles.
     """
     from trustwarden.config import build_settings, load_config  # noqa: PLC0415
 
@@ -443,12 +515,11 @@ def resolve_config(trust: TrustSpec, *, source: SourceSpec, cwd: Path) -> Resolv
     settings = build_settings(
         file_config, trust.trusted_accounts, trust.trusted_orgs, trust.known_accounts
     )
-    fail_on = getattr(file_config, "fail_on", None)
-    fmt = getattr(file_config, "format", None)
+    threshold = fail_on or file_config.fail_on or DEFAULT_FAIL_ON
     return ResolvedConfig(
-        settings=settings,
-        fail_on=fail_on if isinstance(fail_on, str) else None,
-        format=fmt if isinstance(fmt, str) else None,
+        settings=replace(settings, fail_on=threshold, roles=tuple(roles)),
+        fail_on=threshold,
+        format=file_config.format,
     )
 
 
@@ -459,7 +530,7 @@ def fail_on_option(command: F) -> F:
     """Add ``--fail-on fail|warn|never``; pass ``fail_on`` (``None`` when not given)."""
     return click.option(
         "--fail-on",
-        type=click.Choice(FAIL_ON_CHOICES),
+        type=click.Choice(FAIL_ON_VALUES),
         default=None,
         help=(
             "Exit 1 when a role is at or above this verdict: fail (default), warn, or never "
@@ -468,33 +539,22 @@ def fail_on_option(command: F) -> F:
     )(command)
 
 
-def effective_fail_on(flag: str | None, config: ResolvedConfig) -> str:
-    """``--fail-on``, else the config file's ``fail_on``, else ``fail``."""
-    value = flag or config.fail_on or DEFAULT_FAIL_ON
-    if value not in FAIL_ON_CHOICES:
-        raise ConfigError(
-            f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}",
-            hint="check fail_on in the config file",
-        )
-    return value
-
-
 __all__ = [
-    "FAIL_ON_CHOICES",
+    "AWS_OPTIONS",
     "SOURCE_OPTIONS",
     "TRUST_OPTIONS",
     "AppContext",
-    "OpenedSource",
     "ResolvedConfig",
     "SourceSpec",
     "TrustSpec",
-    "analyze_events",
-    "effective_fail_on",
+    "aws_flags_given",
+    "aws_options",
+    "build_source",
     "fail_on_option",
     "input_options",
-    "open_events",
-    "open_roles",
     "pass_app",
+    "renamed_option",
     "resolve_config",
+    "role_option",
     "trust_options",
 ]

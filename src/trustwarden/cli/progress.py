@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -14,9 +13,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from trustwarden.sources.aws.scanner import ProgressCallback, ScanProgress
-
-T = TypeVar("T")
+from trustwarden.sources.aws.scanner import ScanProgress
 
 
 def make_progress(stream: TextIO) -> Progress:
@@ -34,27 +31,27 @@ def make_progress(stream: TextIO) -> Progress:
     )
 
 
-def with_progress(
-    events: Callable[[ProgressCallback | None], Iterator[T]], stream: TextIO, total: int
-) -> Iterator[T]:
-    """Yield from ``events(callback)`` while a bar on ``stream`` follows the callbacks.
+class ProgressBar:
+    """A bar on ``stream`` that follows :class:`ScanProgress` snapshots; gone once stopped."""
 
-    The bar disappears when the stream ends, is closed, or is interrupted.
-    """
-    progress = make_progress(stream)
-    task = progress.add_task("scan", total=total, roles=0, errors=0)
+    def __init__(self, stream: TextIO) -> None:
+        self._progress = make_progress(stream)
+        self._task = self._progress.add_task("scan", total=None, roles=0, errors=0)
 
-    def update(now: ScanProgress) -> None:
-        progress.update(
-            task,
+    def update(self, now: ScanProgress) -> None:
+        """Show a snapshot (called on the thread that consumes the scan)."""
+        self._progress.update(
+            self._task,
             total=now.accounts_total,
             completed=now.accounts_done,
             roles=now.roles_seen,
             errors=now.errors,
         )
 
-    progress.start()
-    try:
-        yield from events(update)
-    finally:
-        progress.stop()
+    def start(self) -> None:
+        """Show the bar."""
+        self._progress.start()
+
+    def stop(self) -> None:
+        """Remove the bar."""
+        self._progress.stop()

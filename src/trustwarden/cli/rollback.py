@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from trustwarden.aws.options import AwsOptions
 from trustwarden.cli import fix as fix_cli
-from trustwarden.cli.options import AppContext, pass_app
+from trustwarden.cli.options import AppContext, aws_options, pass_app, role_option
 from trustwarden.errors import ExitCode
 from trustwarden.remediate.journal import (
     Journal,
@@ -16,7 +17,13 @@ from trustwarden.remediate.journal import (
     describe_lines,
     read_journal,
 )
-from trustwarden.remediate.rollback import RollbackKind, RollbackOutcome, rollback, unmatched_roles
+from trustwarden.remediate.rollback import (
+    RollbackKind,
+    RollbackOutcome,
+    restorable,
+    rollback,
+    unmatched_roles,
+)
 from trustwarden.remediate.store import IamTrustPolicyStore
 
 ROLLBACK_HELP = """Restore the original trust policies recorded in a fix journal.
@@ -32,9 +39,13 @@ A damaged line in the journal (torn by a crash or a full disk) is skipped and na
 line number; every whole record is still used.
 
 \b
-Exit codes: 0 every role restored or already original; 2 a conflict, a skipped entry or a
---role not in the journal; 3 AWS access error; 5 a restore failed, or damaged lines were
-skipped; 130 interrupted.
+Asks for confirmation first, like fix --apply (--yes skips it; without a terminal and
+without --yes it refuses, exit 2; answering no changes nothing, exit 0).
+
+\b
+Exit codes: 0 every role restored or already original, or the answer was no; 2 a
+conflict, a skipped entry or a --role not in the journal; 3 AWS access error; 5 a restore
+failed, or damaged lines were skipped; 130 interrupted.
 """
 
 _COLOUR = {
@@ -63,18 +74,14 @@ def rollback_exit_code(
     "rollback", help=ROLLBACK_HELP, short_help="Restore trust policies from a fix journal."
 )
 @click.argument("journal_path", metavar="JOURNAL", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    metavar="NAME|ARN",
-    help="Only this role (repeatable; default: every role in the journal).",
+@role_option(
+    help_text="Only this role: its name or ARN, or a shell pattern on names (case-insensitive; "
+    "repeatable; default: every role in the journal). A name or ARN not in the journal is an "
+    "error."
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be restored; change nothing.")
-@click.option("--profile", metavar="NAME", help="AWS profile.")
-@click.option("--region", metavar="REGION", help="AWS region for STS.")
-@click.option("--assume-role", metavar="ARN", help="Assume this role first.")
-@click.option("--assume-role-external-id", metavar="ID", help="External ID for --assume-role.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@aws_options
 @pass_app
 def rollback_command(
     app: AppContext,
@@ -82,10 +89,8 @@ def rollback_command(
     journal_path: Path,
     roles: tuple[str, ...],
     dry_run: bool,
-    profile: str | None,
-    region: str | None,
-    assume_role: str | None,
-    assume_role_external_id: str | None,
+    yes: bool,
+    aws: AwsOptions,
 ) -> int:
     """``trustwarden rollback`` (see :data:`ROLLBACK_HELP`); returns the exit code."""
     printer = fix_cli.Printer(app)
@@ -96,10 +101,18 @@ def rollback_command(
             "records (torn by a crash or a full disk?); every whole record is used"
         )
     unmatched = unmatched_roles(contents, roles)
-    for role in unmatched:
-        app.warn(f"no role {role!r} in the journal")
-    live = fix_cli.LiveFixSpec(profile, region, assume_role, assume_role_external_id)
-    ctx = fix_cli.make_live_context(live)
+    for message in unmatched:
+        app.warn(message)
+    ctx = fix_cli.make_live_context(aws, app.env)
+    if not dry_run:
+        count = len(restorable(contents, roles, account_id=ctx.account_id))
+        if not count:
+            app.info("nothing to restore")
+            return rollback_exit_code([], len(unmatched), len(contents.damaged))
+        question = f"Restore the trust policy of up to {count} roles in account {ctx.account_id}?"
+        answer = fix_cli.confirm(app, question, count=count, yes=yes)
+        if answer is not None:
+            return answer if answer else rollback_exit_code([], len(unmatched), 0)
     store = IamTrustPolicyStore(ctx.client("iam"))
     journal = None if dry_run else _open_journal(app, journal_path)
     outcomes = []

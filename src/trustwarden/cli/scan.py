@@ -15,42 +15,47 @@ from typing import TextIO
 import click
 
 from trustwarden import __version__
-from trustwarden.cli.live_options import LiveSpec, live_options, open_scan_events
+from trustwarden.aws.options import AwsOptions
+from trustwarden.cli.live_options import OrgSpec, organization_options, scan_source
 from trustwarden.cli.options import (
     DEFAULT_FORMAT,
     AppContext,
     SourceSpec,
     TrustSpec,
-    effective_fail_on,
+    aws_options,
     fail_on_option,
     input_options,
     pass_app,
+    renamed_option,
     resolve_config,
+    role_option,
     trust_options,
 )
 from trustwarden.errors import ExitCode
 from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
 from trustwarden.model import RoleResult, Skipped, Status
+from trustwarden.pipeline import STATUSES, exit_code, scan
 
-STATUSES = (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)
+#: ``--output VALUE`` that is surely a format name (the AWS CLI's ``--output json`` habit).
+_FORMAT_LIKE = frozenset({"json", "table", "text", "yaml", "yaml-stream", "sarif", "csv"})
 
 
 def scan_exit_code(counts: Mapping[str, int], skipped: int, fail_on: str) -> ExitCode:
-    """The documented exit code for a finished scan.
+    """The documented exit code for a finished scan (see :func:`trustwarden.pipeline.exit_code`)."""
+    return exit_code(counts, skipped, fail_on)
 
-    2 when any role could not be evaluated or anything was skipped (whatever ``fail_on``
-    says), else 1 when a role's verdict is at or above ``fail_on``, else 0.
-    """
-    if counts.get(Status.ERROR.value, 0) or skipped:
-        return ExitCode.USAGE
-    if fail_on == "never":
-        return ExitCode.OK
-    threshold = Status(fail_on).rank
-    for status in (Status.FAIL, Status.WARN):
-        if status.rank >= threshold and counts.get(status.value, 0):
-            return ExitCode.FINDINGS
-    return ExitCode.OK
+
+def check_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """``--output json`` is the AWS CLI's format flag, not a file name: a usage error."""
+    del param
+    if value is not None and str(value).lower() in _FORMAT_LIKE and not value.exists():
+        raise click.UsageError(
+            f"--output takes a file name, not a format: use --format {str(value).lower()} "
+            "(and --output FILE to write to a file)",
+            ctx=ctx,
+        )
+    return value
 
 
 class OutputTarget:
@@ -84,7 +89,10 @@ class OutputTarget:
 
 @click.command("scan")
 @input_options
-@live_options
+@aws_options
+@renamed_option("--external-id", "--assume-role-external-id")
+@organization_options
+@role_option()
 @trust_options
 @click.option(
     "--format",
@@ -95,9 +103,10 @@ class OutputTarget:
 )
 @click.option(
     "--output",
-    metavar="PATH",
+    metavar="FILE",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to PATH instead of standard output.",
+    callback=check_output,
+    help="Write the report to FILE instead of standard output (the format is --format).",
 )
 @fail_on_option
 @click.option("--quiet", "-q", is_flag=True, help="No messages on standard error except errors.")
@@ -106,7 +115,9 @@ def scan_command(
     app: AppContext,
     *,
     source: SourceSpec,
-    live: LiveSpec,
+    aws: AwsOptions,
+    org: OrgSpec,
+    roles: tuple[str, ...],
     trust: TrustSpec,
     format_name: str | None,
     output: Path | None,
@@ -114,48 +125,53 @@ def scan_command(
     quiet: bool,
 ) -> int:
     """Find roles that outside accounts can assume without an External ID or MFA."""
-    config = resolve_config(trust, source=source, cwd=app.cwd)
-    threshold = effective_fail_on(fail_on, config)
+    config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on, roles=roles)
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
     target = OutputTarget(output, app.stdout)  # a bad --output fails before any AWS set-up
+    bar = None
     try:
         to_terminal = output is None and app.is_terminal(app.stdout)
-        opened = open_scan_events(
-            source,
-            live,
-            config.settings,
-            app=app,
-            quiet=quiet,
-            progress_ok=not (to_terminal and fmt.name != "table"),  # table output is buffered
+        # A bar on stderr for organisation scans, unless stderr is not a terminal, --quiet,
+        # or a streaming report goes to the same terminal (the table is buffered).
+        streaming_here = to_terminal and fmt.name != "table"
+        if org.organization and not quiet and app.is_terminal(app.stderr) and not streaming_here:
+            from trustwarden.cli.progress import ProgressBar  # noqa: PLC0415 - rich on use
+
+            bar = ProgressBar(app.stderr)
+        chosen = scan_source(
+            source, aws, org, app=app, progress=bar.update if bar is not None else None
         )
+        running = scan(chosen, config.settings)
         options = RenderOptions(
             color=output is None and app.wants_color(app.stdout),
             width=app.width(app.stdout) if output is None else None,
         )
         run = RunInfo(
-            tool_version=__version__, settings=opened.settings, started_at=app.timestamp()
+            tool_version=__version__,
+            settings=running.settings,
+            started_at=app.timestamp(),
+            notes=running.notes,
         )
         writer = fmt.open(target.stream, run, options)
-        counts = {s.value: 0 for s in STATUSES}
-        skipped = 0
         # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
         complete = True
+        if bar is not None:
+            bar.start()
         try:
-            for event in opened.events:
+            for event in running:
                 if isinstance(event, Skipped):
                     writer.add_skipped(event)
-                    skipped += 1
                     if echo_skipped:
                         app.warn(f"skipped {event.what}: {event.reason}")
                 elif isinstance(event, RoleResult):
                     writer.add_result(event)
-                    counts[event.status.value] += 1
         except KeyboardInterrupt:
             complete = False
-            close = getattr(opened.events, "close", None)
-            if callable(close):
-                close()  # stops a live scan's workers
+            running.close()  # stops a live scan's workers
+        finally:
+            if bar is not None:
+                bar.stop()
         writer.close(finished_at=app.timestamp(), complete=complete)
         target.commit()
     except BaseException:
@@ -164,9 +180,14 @@ def scan_command(
     if not complete:
         app.error("interrupted: the report holds the roles finished so far")
         return ExitCode.INTERRUPTED
-    code = scan_exit_code(counts, skipped, threshold)
+    code = running.exit_code()
     if not quiet:
-        _say_outcome(app, counts, skipped, output=output, format_name=fmt.name, code=code)
+        if fmt.name != "table" or output is not None:
+            for note in running.notes:
+                app.info(note)
+        _say_outcome(
+            app, running.counts, running.skipped, output=output, format_name=fmt.name, code=code
+        )
     return code
 
 

@@ -29,6 +29,7 @@ class RunInfo:
     tool_version: str
     settings: Settings = field(default_factory=Settings)
     started_at: str = ""
+    notes: tuple[str, ...] = ()  # one-line facts about the run (e.g. what was trusted, why)
 
 
 @dataclass(frozen=True, slots=True)

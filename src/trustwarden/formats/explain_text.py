@@ -18,7 +18,13 @@ from rich.text import Text
 
 from trustwarden.formats import RenderOptions
 from trustwarden.formats.escape import escape
-from trustwarden.formats.table import plain, plain_lines, render_console, verdict_text
+from trustwarden.formats.table import (
+    fact_lines,
+    plain,
+    plain_lines,
+    render_console,
+    verdict_text,
+)
 from trustwarden.model import ExplainedStatement, Finding, RoleResult, Settings, Status
 from trustwarden.rules import RULES
 
@@ -56,6 +62,7 @@ def explanation_parts(result: RoleResult, settings: Settings) -> list[Renderable
     where = " ".join(str(x) for x in (origin.file, origin.pointer) if x is not None)
     if where:
         parts.append(plain(f"From: {where}", style="dim"))
+    parts.extend(plain(f"Role facts: {line}", style="dim") for line in fact_lines(role))
     if result.status is Status.ERROR:
         parts.append(plain(f"Error: {result.error or 'the role could not be evaluated'}"))
     for statement in result.explanation:

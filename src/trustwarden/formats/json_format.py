@@ -14,10 +14,15 @@ Layout (fields marked * are optional)::
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
                   "findings": [{"code", "title"*, "status", "statement", "principals",
                                 "message", "witness"*, "owners"*, "notes", "help_uri"*}],
-                  "error"* (status error only), "origin", "fingerprint"*}],
+                  "error"* (status error only), "origin", "facts"*, "fingerprint"*}],
      "skipped": [{"what", "reason", "account_id"}],
      "summary": {"fail", "warn", "pass", "error"},
-     "run": {"started_at"*, "finished_at"*, "complete", "trusted_accounts", "trusted_orgs"}}
+     "run": {"started_at"*, "finished_at"*, "complete", "trusted_accounts", "trusted_orgs",
+             "notes"*}}
+
+``facts`` holds what the source knows about the role besides its trust policy (``path``,
+``last_used``, ``last_used_region``, ``tags``, ``enriched``, ``enrich_error``,
+``permission_problems``, ``permissions``); only known facts are written.
 
 ``owners`` maps the accounts of a finding's principals and witness to their owners' names,
 for the accounts that ``Settings.known_accounts`` names (``--known-accounts``); it is left out
@@ -36,6 +41,7 @@ from trustwarden.model import (
     ExplainedStatement,
     Finding,
     Origin,
+    Role,
     RoleResult,
     Skipped,
     Status,
@@ -138,10 +144,38 @@ def result_to_json(
     if result.status is Status.ERROR:
         data["error"] = result.error or "the role could not be evaluated"
     data["origin"] = origin_to_json(role.origin)
+    facts = facts_to_json(role)
+    if facts:
+        data["facts"] = facts
     if result.fingerprint:
         data["fingerprint"] = result.fingerprint
     if explain:
         data["explanation"] = [explained_statement_to_json(s) for s in result.explanation]
+    return data
+
+
+def facts_to_json(role: Role) -> dict[str, Any]:
+    """What the source knows about the role besides its trust policy; unknown facts are left
+    out (``{}`` when none is known). ``permissions`` summarises what severity was judged on."""
+    facts = role.facts
+    data: dict[str, Any] = {}
+    for key in ("path", "last_used", "last_used_region"):
+        value = getattr(facts, key)
+        if value is not None:
+            data[key] = value
+    if facts.tags:
+        data["tags"] = dict(sorted(facts.tags))
+    if facts.enriched:
+        data["enriched"] = True
+    if facts.enrich_error:
+        data["enrich_error"] = facts.enrich_error
+    if facts.permission_problems:
+        data["permission_problems"] = list(facts.permission_problems)
+    if role.permissions is not None:
+        data["permissions"] = {
+            "managed_policies": list(role.permissions.managed_policy_arns),
+            "documents": len(role.permissions.documents),
+        }
     return data
 
 
@@ -214,6 +248,8 @@ class JsonReportWriter:
         run["complete"] = complete
         run["trusted_accounts"] = sorted(self._run.settings.trusted_accounts)
         run["trusted_orgs"] = sorted(self._run.settings.trusted_orgs)
+        if self._run.notes:
+            run["notes"] = list(self._run.notes)
         self._stream.write(
             ("\n  ]" if self._count else "]")
             + ",\n"
@@ -229,6 +265,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "JsonReportWriter",
     "explained_statement_to_json",
+    "facts_to_json",
     "finding_owners",
     "finding_to_json",
     "origin_to_json",

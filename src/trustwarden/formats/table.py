@@ -23,7 +23,7 @@ from rich.text import Text
 
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.escape import escape, escape_all
-from trustwarden.model import RoleResult, Skipped, Status
+from trustwarden.model import Role, RoleResult, Skipped, Status
 from trustwarden.rules import RULES
 
 NARROW_WIDTH = 140  # below this, one block per role instead of a table
@@ -96,6 +96,26 @@ def why_lines(result: RoleResult) -> list[Text]:
         if finding.witness is not None:
             lines.append(plain(f"e.g. {finding.witness.describe()}", style="italic"))
         lines.extend(plain(f"note: {note}", style="dim") for note in finding.notes)
+    return lines
+
+
+def fact_lines(role: Role) -> list[str]:
+    """What the source knows about the role besides its trust policy (not escaped).
+
+    Last use (or "never used" when IAM was asked and has none), tags, and why the facts
+    could not be fetched (``--enrich`` without ``iam:GetRole``, ...).
+    """
+    facts = role.facts
+    lines: list[str] = []
+    if facts.last_used:
+        where = f" in {facts.last_used_region}" if facts.last_used_region else ""
+        lines.append(f"last used {facts.last_used[:10]}{where}")
+    elif facts.enriched:
+        lines.append("never used (per IAM)")
+    if facts.tags:
+        lines.append("tags: " + ", ".join(f"{k}={v}" for k, v in facts.tags))
+    if facts.enrich_error:
+        lines.append(f"facts not fetched: {facts.enrich_error}")
     return lines
 
 
@@ -196,6 +216,8 @@ class TableReportWriter:
             console.print(
                 plain("Trusted besides each role's own account: " + ", ".join(trusted), style="dim")
             )
+        for note in self._run.notes:
+            console.print(plain(note[:1].upper() + note[1:] + ".", style="bold"))
         counts = {s.value: 0 for s in (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)}
         for result in self._results:
             counts[result.status.value] += 1
@@ -221,6 +243,8 @@ def _table(results: list[RoleResult], width: int) -> Table:
         role = Text.assemble(
             (escape(result.role.name), "bold"), "\n", (escape(result.role.account_id), "dim")
         )
+        for line in fact_lines(result.role):
+            role.append("\n" + escape(line), style="dim")
         verdict = verdict_text(result.status)
         verdict.append(f"\n{result.severity.value}", style="dim")
         table.add_row(
@@ -248,6 +272,9 @@ def _block(result: RoleResult) -> Group:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="dim")
     grid.add_column(overflow="fold")
+    facts = fact_lines(result.role)
+    if facts:
+        grid.add_row("  role:", plain_lines(facts, style="dim"))
     who = who_can_get_in(result)
     if who:
         grid.add_row("  who:", plain_lines(who))
@@ -262,6 +289,7 @@ __all__ = [
     "NARROW_WIDTH",
     "SHORT_FIXES",
     "TableReportWriter",
+    "fact_lines",
     "fix_lines",
     "plain",
     "plain_lines",

@@ -1,7 +1,8 @@
 """External IDs for ``fix``: validation and the per-role mapping file.
 
 Each third party issues its own External ID, so a fix usually needs one value per role. The
-mapping file is CSV, one ``role-name-or-arn,external-id`` pair per line; blank lines and lines
+mapping file is CSV, one ``role-name-or-arn-or-account-id,external-id`` pair per line (an
+account ID means: every role whose outsiders are that third party's account); blank lines and lines
 starting with ``#`` are ignored. Role names and External IDs may both contain commas: quote such
 a field (``"a,b"``), as CSV does.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,9 +59,18 @@ class ExternalIds:
         """True when the user asked for an External ID fix at all."""
         return self.default is not None or bool(self.by_role)
 
-    def for_role(self, arn: str, name: str) -> str | None:
-        """The External ID for this role (ARN entry first, then name, then the default)."""
-        return self.by_role.get(arn) or self.by_role.get(name) or self.default
+    def mapped(self, arn: str, name: str, accounts: Iterable[str] = ()) -> str | None:
+        """The map's External ID for this role: its ARN's entry, else its name's, else the
+        entry of the outside account it trusts (when its outside accounts map to one ID)."""
+        found = self.by_role.get(arn) or self.by_role.get(name)
+        if found:
+            return found
+        by_account = {self.by_role[a] for a in accounts if a in self.by_role}
+        return by_account.pop() if len(by_account) == 1 else None
+
+    def for_role(self, arn: str, name: str, accounts: Iterable[str] = ()) -> str | None:
+        """The External ID for this role: :meth:`mapped`, else the default."""
+        return self.mapped(arn, name, accounts) or self.default
 
 
 def parse_external_id_map(text: str, *, source: str = "<map>") -> dict[str, str]:

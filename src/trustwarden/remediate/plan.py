@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from trustwarden.engine import analyze_role
+from trustwarden.engine.describe import principal_account
 from trustwarden.errors import PolicyError
 from trustwarden.model import Finding, Role, RoleResult, Settings, Status
 from trustwarden.policy import decode_document
@@ -71,7 +72,8 @@ class Plan:
 
     ``before``/``after`` are decoded documents (``after`` only for ``CHANGE``); ``changes``
     lists the edits in words; ``reason`` says why a role is ``NOTHING`` or ``REFUSED``;
-    ``remaining`` lists findings the fixed policy would still have.
+    ``remaining`` lists findings the fixed policy would still have; ``outside_accounts``
+    the outside accounts that can get in today (sorted).
     """
 
     role: Role
@@ -84,6 +86,7 @@ class Plan:
     reason: str = ""
     remaining: tuple[str, ...] = ()
     size: int | None = None
+    outside_accounts: tuple[str, ...] = ()  # the accounts the exposing findings name
 
     @property
     def written(self) -> str:
@@ -122,7 +125,7 @@ def plan_role(
     if status is Status.PASS or (status is Status.WARN and not options.include_warn):
         reason = "passes" if status is Status.PASS else "warn only (use --include-warn)"
         return Plan(role, PlanAction.NOTHING, status, reason=reason)
-    if str(role.extra.get("path", "")).startswith(SERVICE_LINKED_PATH):
+    if (role.facts.path or "").startswith(SERVICE_LINKED_PATH):
         return Plan(
             role,
             PlanAction.REFUSED,
@@ -146,11 +149,20 @@ def _plan_change(
     before: dict[str, Any],
 ) -> Plan:
     status = first.status
+    outsiders = outside_accounts(first)
 
     def refuse(reason: str, **extra: Any) -> Plan:
-        return Plan(role, PlanAction.REFUSED, status, before=before, reason=reason, **extra)
+        return Plan(
+            role,
+            PlanAction.REFUSED,
+            status,
+            before=before,
+            reason=reason,
+            outside_accounts=outsiders,
+            **extra,
+        )
 
-    external_id = options.external_ids.for_role(role.arn, role.name)
+    external_id = options.external_ids.for_role(role.arn, role.name, outsiders)
     if options.external_ids.requested and external_id is None:
         source = options.external_ids.source or "the External ID map"
         return refuse(
@@ -218,7 +230,20 @@ def _plan_change(
         changes=tuple(changes),
         remaining=remaining,
         size=size,
+        outside_accounts=outsiders,
     )
+
+
+def outside_accounts(result: RoleResult) -> tuple[str, ...]:
+    """The accounts of the principals that the role's exposing findings name, sorted."""
+    accounts = {
+        account
+        for finding in result.findings
+        if finding.code in _EXPOSING_CODES or finding.code == "TW002"
+        for account in map(principal_account, finding.principals)
+        if account is not None
+    }
+    return tuple(sorted(accounts))
 
 
 def _add_conditions(

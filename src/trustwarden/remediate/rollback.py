@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from trustwarden.errors import AwsAccessError
+from trustwarden.pipeline import RoleSelector
 from trustwarden.remediate.document import documents_equal, minify
 from trustwarden.remediate.journal import Intent, Journal, JournalContents, JournalWriteError
 from trustwarden.remediate.store import StoreError, TrustPolicyStore
@@ -57,13 +58,14 @@ def rollback(
     """Undo the journal's changes, one outcome per role (journal order).
 
     ``account_id`` is the credentials' account: intents for other accounts are skipped.
-    ``roles`` (names or ARNs) limits the roles; ``journal``, when given, gets a record per
-    restore. Raises :class:`AwsAccessError` when the credentials do not work.
+    ``roles`` (names, ARNs or shell patterns, as ``--role``) limits the roles; ``journal``,
+    when given, gets a record per restore. Raises :class:`AwsAccessError` when the
+    credentials do not work.
     """
-    wanted = set(roles)
+    selector = RoleSelector(roles)
     by_role: dict[str, list[Intent]] = {}
     for intent in contents.intents:
-        if wanted and intent.role_arn not in wanted and intent.role_name not in wanted:
+        if not selector.matches_name(intent.role_name, intent.role_arn):
             continue
         by_role.setdefault(intent.role_arn, []).append(intent)
     for arn, intents in by_role.items():
@@ -84,10 +86,26 @@ def rollback(
         yield outcome
 
 
+def restorable(
+    contents: JournalContents, roles: Collection[str] = (), *, account_id: str | None = None
+) -> list[str]:
+    """The ARNs of the roles a rollback would look at (selected, of ``account_id``)."""
+    selector = RoleSelector(roles)
+    arns: dict[str, None] = {}
+    for intent in contents.intents:
+        if account_id is not None and intent.account_id != account_id:
+            continue
+        if selector.matches_name(intent.role_name, intent.role_arn):
+            arns.setdefault(intent.role_arn, None)
+    return list(arns)
+
+
 def unmatched_roles(contents: JournalContents, roles: Collection[str]) -> list[str]:
-    """The ``--role`` values that name no role in the journal."""
-    known = {i.role_arn for i in contents.intents} | {i.role_name for i in contents.intents}
-    return [r for r in roles if r not in known]
+    """``no role 'x' (closest: ...)`` for each literal ``--role`` that names no journal role."""
+    selector = RoleSelector(roles)
+    for intent in contents.intents:
+        selector.matches_name(intent.role_name, intent.role_arn)
+    return [f"no role {q!r} in the journal ({selector.detail(q)})" for q in selector.unmatched()]
 
 
 def _rollback_role(

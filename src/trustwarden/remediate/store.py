@@ -6,9 +6,9 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trustwarden.aws.faults import describe, error_code, is_credential_problem
 from trustwarden.errors import PolicyError
 from trustwarden.policy import decode_document
-from trustwarden.sources.aws.faults import describe, error_code, is_credential_problem
 
 
 class StoreError(Exception):

@@ -33,7 +33,7 @@ from typing import Any, TextIO
 from trustwarden.config import validate_account_id
 from trustwarden.errors import InputError, PolicyError
 from trustwarden.jsonvalues import BadNumber
-from trustwarden.model import Origin, Permissions, Role, Skipped
+from trustwarden.model import Origin, Permissions, Role, RoleFacts, Skipped
 from trustwarden.policy import decode_document
 from trustwarden.sources.jsonstream import JsonStream
 from trustwarden.sources.permissions import PolicyIndex, role_permissions
@@ -262,12 +262,11 @@ def _role(
     name = entry.get("RoleName")
     if not isinstance(name, str) or not name:
         return _skipped(file, pointer, line, "it has no RoleName", account)
-    extra = _extra(entry)
     permissions: Permissions | None = None
+    problems: tuple[str, ...] = ()
     if policies is not None or "RolePolicyList" in entry or "AttachedManagedPolicies" in entry:
-        permissions, problems = role_permissions(entry, policies or {})
-        if problems:
-            extra["permission_problems"] = tuple(problems)
+        permissions, found = role_permissions(entry, policies or {})
+        problems = tuple(found)
     return Role(
         arn=arn,
         name=name,
@@ -277,7 +276,7 @@ def _role(
             source=source, file=file.name, pointer=pointer, line=line, account_id=account
         ),
         permissions=permissions,
-        extra=extra,
+        facts=_facts(entry, problems),
     )
 
 
@@ -288,32 +287,35 @@ def _skipped(
     return Skipped(what=what, reason=reason, account_id=account)
 
 
-def _extra(entry: dict[str, Any]) -> dict[str, Any]:
-    """The facts reports may show, with the keys the live AWS source uses."""
-    extra: dict[str, Any] = {}
+def _facts(entry: dict[str, Any], problems: tuple[str, ...] = ()) -> RoleFacts:
+    """The facts reports may show (path, tags, last use...), as the live source reads them."""
     get = entry.get
-    if isinstance(value := get("Path"), str):
-        extra["path"] = value
-    if isinstance(value := get("RoleId"), str):
-        extra["role_id"] = value
-    if isinstance(value := get("CreateDate"), str):
-        extra["created"] = value
-    if isinstance(value := get("Description"), str):
-        extra["description"] = value
+
+    def text(value: object) -> str | None:
+        return value if isinstance(value, str) else None
+
     tags = get("Tags")
-    if tags and isinstance(tags, list):
-        extra["tags"] = {
-            str(t["Key"]): str(t.get("Value", ""))
+    pairs = (
+        tuple(
+            (str(t["Key"]), str(t.get("Value", "")))
             for t in tags
             if isinstance(t, dict) and "Key" in t
-        }
+        )
+        if isinstance(tags, list)
+        else ()
+    )
     last_used = get("RoleLastUsed")
-    if last_used and isinstance(last_used, dict):
-        if isinstance(value := last_used.get("LastUsedDate"), str):
-            extra["last_used"] = value
-        if isinstance(value := last_used.get("Region"), str):
-            extra["last_used_region"] = value
-    return extra
+    used = last_used if isinstance(last_used, dict) else {}
+    return RoleFacts(
+        path=text(get("Path")),
+        role_id=text(get("RoleId")),
+        created=text(get("CreateDate")),
+        description=text(get("Description")),
+        tags=pairs,
+        last_used=text(used.get("LastUsedDate")),
+        last_used_region=text(used.get("Region")),
+        permission_problems=problems,
+    )
 
 
 def _policy_role(document: object, file: _File) -> Role:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from trustwarden.model import Origin, Role
-from trustwarden.sources.aws.session import AwsContext
+from trustwarden.aws.session import AwsContext
+from trustwarden.model import Origin, Role, RoleFacts
 
 #: The largest page ``ListRoles`` serves.
 PAGE_SIZE = 1000
@@ -21,6 +21,10 @@ PAGE_SIZE = 1000
 def _iso(value: object) -> str | None:
     if isinstance(value, datetime):
         return value.isoformat()
+    return str(value) if value is not None else None
+
+
+def _text(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
@@ -34,23 +38,19 @@ def role_from_listing(item: Mapping[str, Any], *, account_id: str, source: str =
     name = str(item.get("RoleName", ""))
     parts = arn.split(":")
     owner = parts[4] if len(parts) > 5 and parts[4] else account_id
-    extra: dict[str, Any] = {
-        key: value
-        for key, value in (
-            ("path", item.get("Path")),
-            ("role_id", item.get("RoleId")),
-            ("created", _iso(item.get("CreateDate"))),
-            ("description", item.get("Description")),
-        )
-        if value is not None
-    }
+    facts = RoleFacts(
+        path=_text(item.get("Path")),
+        role_id=_text(item.get("RoleId")),
+        created=_iso(item.get("CreateDate")),
+        description=_text(item.get("Description")),
+    )
     return Role(
         arn=arn,
         name=name,
         account_id=owner,
         trust_document=item.get("AssumeRolePolicyDocument"),
         origin=Origin(source=source, pointer=arn or None, account_id=owner),
-        extra=extra,
+        facts=facts,
     )
 
 

@@ -1,33 +1,26 @@
-"""``--enrich``: extra facts for roles that are not ``pass``, fetched only when asked.
+"""``--enrich``: facts about a role fetched from IAM, only when asked.
 
-For each such role: ``GetRole`` (last used, tags), its attached managed policies and inline
-policies (documents of customer-managed policies resolved once per account), so the engine
-can raise severity for admin-equivalent roles. Calls run on a bounded thread pool; a failure
-to enrich one role keeps that role's verdict and records the reason in ``Role.extra``.
+For one role: ``GetRole`` (last used, tags), its attached managed policies and inline
+policies (documents of customer-managed policies resolved once per account), so severity
+can be raised for admin-equivalent roles. The pipeline decides which roles (those that are
+not ``pass``) and runs the calls on a bounded pool; a failure to enrich one role keeps that
+role's verdict and records the reason in ``RoleFacts.enrich_error``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from trustwarden.aws.faults import describe
 from trustwarden.errors import PolicyError
-from trustwarden.model import Permissions, Role, RoleResult, Settings, Status
+from trustwarden.model import Permissions, Role
 from trustwarden.policy import decode_document
-from trustwarden.sources.aws.faults import describe
-
-Analyzer = Callable[[Role, Settings], RoleResult]
-
-
-def needs_enrichment(result: RoleResult) -> bool:
-    """Only roles with something to report are worth extra calls."""
-    return result.status is not Status.PASS
 
 
 class PolicyDocuments:
@@ -79,19 +72,22 @@ def _is_aws_managed(arn: str) -> bool:
 
 
 def enrich_role(iam: Any, role: Role, documents: PolicyDocuments) -> Role:
-    """``role`` with ``permissions`` and last-used/tags facts filled from IAM."""
+    """``role`` with ``permissions``, last use and tags filled from IAM.
+
+    botocore exceptions propagate (see :func:`fetch_facts`).
+    """
     got = iam.get_role(RoleName=role.name)["Role"]
     last_used = got.get("RoleLastUsed") or {}
     used_at = last_used.get("LastUsedDate")
-    extra: dict[str, Any] = dict(role.extra)  # same keys as the offline sources use
-    if used_at is not None:
-        extra["last_used"] = used_at.isoformat() if isinstance(used_at, datetime) else used_at
-    if last_used.get("Region"):
-        extra["last_used_region"] = str(last_used["Region"])
-    tags = {str(t["Key"]): str(t.get("Value", "")) for t in got.get("Tags") or []}
-    if tags:
-        extra["tags"] = tags
-
+    tags = tuple(sorted((str(t["Key"]), str(t.get("Value", ""))) for t in got.get("Tags") or []))
+    facts = replace(
+        role.facts,
+        tags=tags,
+        last_used=used_at.isoformat() if isinstance(used_at, datetime) else used_at,
+        last_used_region=str(last_used["Region"]) if last_used.get("Region") else None,
+        enriched=True,
+        enrich_error=None,
+    )
     arns = sorted(
         str(p["PolicyArn"])
         for p in _pages(iam.list_attached_role_policies, "AttachedPolicies", RoleName=role.name)
@@ -110,52 +106,13 @@ def enrich_role(iam: Any, role: Role, documents: PolicyDocuments) -> Role:
     return replace(
         role,
         permissions=Permissions(managed_policy_arns=tuple(arns), documents=tuple(docs)),
-        extra=extra,
+        facts=facts,
     )
 
 
-def _enrich_one(
-    iam: Any,
-    result: RoleResult,
-    settings: Settings,
-    analyze: Analyzer,
-    *,
-    documents: PolicyDocuments,
-    stop: threading.Event,
-) -> RoleResult:
-    if stop.is_set():
-        return result
+def fetch_facts(iam: Any, role: Role, documents: PolicyDocuments) -> Role:
+    """:func:`enrich_role`, or on an AWS failure the role with ``facts.enrich_error`` set."""
     try:
-        role = enrich_role(iam, result.role, documents)
+        return enrich_role(iam, role, documents)
     except (ClientError, BotoCoreError) as exc:
-        extra = {**result.role.extra, "enrich_error": describe(exc)}
-        return replace(result, role=replace(result.role, extra=extra))
-    return analyze(role, settings)
-
-
-def enrich_results(
-    iam: Any,
-    results: Sequence[RoleResult],
-    settings: Settings,
-    analyze: Analyzer,
-    *,
-    pool: Executor,
-    stop: threading.Event,
-) -> list[RoleResult]:
-    """Enrich and re-analyse the results that are not ``pass``; others are returned as-is.
-
-    ``iam`` is one client of the account (botocore clients are thread-safe); ``pool`` bounds
-    the concurrency. Order is preserved.
-    """
-    documents = PolicyDocuments(iam)
-    futures = {
-        index: pool.submit(
-            _enrich_one, iam, result, settings, analyze, documents=documents, stop=stop
-        )
-        for index, result in enumerate(results)
-        if needs_enrichment(result)
-    }
-    return [
-        futures[index].result() if index in futures else result
-        for index, result in enumerate(results)
-    ]
+        return replace(role, facts=replace(role.facts, enrich_error=describe(exc)))

@@ -1,12 +1,13 @@
-"""Live scans as a stream of events: one account, or every account of an organisation.
+"""Live sources: one account (:class:`AccountSource`) or an organisation
+(:class:`OrganizationSource`), as streams of roles for :func:`trustwarden.pipeline.scan`.
 
-:class:`LiveScan` does the set-up eagerly (credentials, organisation listing, trusted
-accounts), so access errors surface before any output. :meth:`LiveScan.events` then yields
-:class:`~trustwarden.model.RoleResult` and :class:`~trustwarden.model.Skipped` events:
-accounts in account-id order, roles within an account in ARN order, so the same estate gives
-the same stream. Accounts are scanned on ``workers`` threads; at most ``4 * workers``
-finished-but-not-yet-emitted accounts are held, so memory does not grow with the number of
-accounts. Nothing here prints; progress goes to a callback on the consumer's thread.
+``open`` does the set-up eagerly (credentials, organisation listing, trusted accounts), so
+access errors surface before any output. The stream then yields
+:class:`~trustwarden.model.Role` and :class:`~trustwarden.model.Skipped` items: accounts in
+account-id order, roles within an account in ARN order, so the same estate gives the same
+stream. The engine runs in the pipeline, not here. Accounts are scanned on ``workers``
+threads; at most ``4 * workers`` finished-but-not-yet-emitted accounts are held, so memory
+does not grow with the number of accounts. Nothing here prints; progress goes to a callback on the consumer's thread.
 
 Closing the generator, or an exception (``KeyboardInterrupt``) while it waits, stops the
 scan: pending accounts are cancelled and running ones stop at their next page or role.
@@ -14,84 +15,34 @@ scan: pending accounts are cancelled and running ones stop at their next page or
 
 from __future__ import annotations
 
-import fnmatch
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from trustwarden.aws.faults import describe, is_aws_failure
+from trustwarden.aws.options import DEFAULT_MEMBER_ROLE, DEFAULT_WORKERS, MAX_WORKERS, AwsOptions
+from trustwarden.aws.session import AwsContext, EventHooks, assume
 from trustwarden.errors import ConfigError
-from trustwarden.model import Role, RoleResult, Settings, Severity, Skipped, Status
+from trustwarden.model import Role, Settings, Skipped
+from trustwarden.pipeline import Item, Opened
 from trustwarden.sources.aws.account import iter_roles
-from trustwarden.sources.aws.enrich import Analyzer, enrich_results
-from trustwarden.sources.aws.faults import describe, is_aws_failure
+from trustwarden.sources.aws.enrich import PolicyDocuments, fetch_facts
 from trustwarden.sources.aws.organization import (
-    DEFAULT_MEMBER_ROLE,
     Organization,
     member_role_arn,
     read_organization,
 )
-from trustwarden.sources.aws.session import AwsContext, EventHooks, assume, make_session
 
-DEFAULT_WORKERS = 8
-DEFAULT_ENRICH_WORKERS = 8
-MAX_WORKERS = 64
 _WINDOW_PER_WORKER = 4
 _PROGRESS_INTERVAL = 0.2
-
-Event = RoleResult | Skipped
-
-
-@dataclass(frozen=True, slots=True)
-class LiveScanOptions:
-    """What to scan and how; mirrors the ``scan`` command's live options."""
-
-    profile: str | None = None
-    region: str | None = None
-    assume_role_arn: str | None = None
-    external_id: str | None = None
-    max_attempts: int = 10
-    retry_mode: str = "adaptive"
-    organization: bool = False
-    member_role: str = DEFAULT_MEMBER_ROLE
-    trust_organization: bool = False
-    accounts: frozenset[str] = frozenset()  # empty: every account
-    exclude_accounts: frozenset[str] = frozenset()
-    workers: int = DEFAULT_WORKERS
-    enrich: bool = False
-    enrich_workers: int = DEFAULT_ENRICH_WORKERS
-    role_patterns: tuple[str, ...] = ()  # shell-style, case-insensitive; empty: every role
-
-    def validate(self) -> None:
-        """Raise :class:`ConfigError` for combinations that make no sense."""
-        if not 1 <= self.workers <= MAX_WORKERS:
-            raise ConfigError(f"--workers must be between 1 and {MAX_WORKERS}, not {self.workers}")
-        if not 1 <= self.enrich_workers <= MAX_WORKERS:
-            raise ConfigError(f"enrich workers must be between 1 and {MAX_WORKERS}")
-        if self.external_id and not self.assume_role_arn:
-            raise ConfigError("--external-id needs --assume-role")
-        if not self.organization:
-            for flag, given in (
-                ("--trust-organization", self.trust_organization),
-                ("--accounts", bool(self.accounts)),
-                ("--exclude-accounts", bool(self.exclude_accounts)),
-            ):
-                if given:
-                    raise ConfigError(f"{flag} needs --organization")
-
-    def role_filter(self) -> Callable[[str], bool] | None:
-        """A role-name predicate for ``role_patterns``, or ``None`` for every role."""
-        if not self.role_patterns:
-            return None
-        patterns = tuple(p.lower() for p in self.role_patterns)
-        return lambda name: any(fnmatch.fnmatchcase(name.lower(), p) for p in patterns)
 
 
 @dataclass(frozen=True, slots=True)
 class ScanProgress:
-    """A snapshot for progress displays. ``errors`` counts skipped accounts and error roles."""
+    """A snapshot for progress displays. ``errors`` counts accounts that were skipped."""
 
     accounts_total: int
     accounts_done: int
@@ -100,6 +51,112 @@ class ScanProgress:
 
 
 ProgressCallback = Callable[[ScanProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSource:
+    """The roles of the account of the current credentials (``trustwarden scan``).
+
+    ``env`` supplies ``AWS_MAX_ATTEMPTS``/``AWS_RETRY_MODE`` when ``aws`` leaves them unset;
+    ``context`` is an already connected account (then ``aws`` is not used); ``hooks`` are
+    botocore event handlers (call counters, fault injection). ``enrich`` fetches last use,
+    tags and permissions for the roles that are not ``pass``.
+    """
+
+    aws: AwsOptions = field(default_factory=AwsOptions)
+    enrich: bool = False
+    env: Mapping[str, str] = field(default_factory=dict)
+    hooks: EventHooks = ()
+    context: AwsContext | None = None
+
+    def connect(self) -> AwsContext:
+        """The account's context (connects unless one was given)."""
+        return self.context or self.aws.connect(self.env, hooks=self.hooks)
+
+    def open(self, settings: Settings) -> Opened:
+        """Connect (errors: :class:`~trustwarden.errors.AwsAccessError`, exit 3) and stream."""
+        ctx = self.connect()
+        live = _LiveRun(ctx, [_Target(ctx.account_id, None)], workers=1)
+        return Opened(
+            roles=live.items(),
+            settings=settings,
+            enrich=live.enricher() if self.enrich else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationSource:
+    """Every active account of the AWS Organization, entered through ``member_role``.
+
+    Run from the management account or a delegated administrator. ``accounts`` (empty:
+    all) and ``exclude_accounts`` choose members; ``workers`` accounts are scanned at once.
+    With ``trust_organization`` (the default) the organisation's own accounts and its org ID
+    are trusted: they are not third parties, so e.g. ``OrganizationAccountAccessRole`` is not
+    a finding; the run's notes say so. ``progress`` is called on the consumer's thread.
+    """
+
+    aws: AwsOptions = field(default_factory=AwsOptions)
+    member_role: str = DEFAULT_MEMBER_ROLE
+    accounts: frozenset[str] = frozenset()
+    exclude_accounts: frozenset[str] = frozenset()
+    workers: int = DEFAULT_WORKERS
+    trust_organization: bool = True
+    enrich: bool = False
+    env: Mapping[str, str] = field(default_factory=dict)
+    hooks: EventHooks = ()
+    context: AwsContext | None = None
+    progress: ProgressCallback | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` for values that make no sense."""
+        if not 1 <= self.workers <= MAX_WORKERS:
+            raise ConfigError(f"--workers must be between 1 and {MAX_WORKERS}, not {self.workers}")
+
+    def open(self, settings: Settings) -> Opened:
+        """Connect, list the organisation, plan the accounts; then stream their roles."""
+        self.validate()
+        ctx = self.context or self.aws.connect(self.env, hooks=self.hooks)
+        org = read_organization(ctx)
+        targets, planned = self._plan(org, ctx)
+        notes: tuple[str, ...] = ()
+        if self.trust_organization:
+            settings = replace(
+                settings,
+                trusted_accounts=settings.trusted_accounts | org.account_ids,
+                trusted_orgs=settings.trusted_orgs | {org.id},
+            )
+            n = len(org.account_ids)
+            notes = (
+                f"trusted the organization {org.id} and its {n} account{'' if n == 1 else 's'} "
+                "(--no-trust-organization to judge them as outsiders)",
+            )
+        live = _LiveRun(ctx, targets, workers=self.workers, planned=planned)
+        return Opened(
+            roles=live.items(self.progress),
+            settings=settings,
+            notes=notes,
+            enrich=live.enricher() if self.enrich else None,
+        )
+
+    def _plan(self, org: Organization, ctx: AwsContext) -> tuple[list[_Target], list[Skipped]]:
+        known = {a.id: a for a in org.accounts}
+        wanted = self.accounts or frozenset(known)
+        targets: list[_Target] = []
+        planned: list[Skipped] = []
+        for account_id in sorted(wanted - self.exclude_accounts):
+            account = known.get(account_id)
+            what = f"account {account_id}"
+            if account is None:
+                planned.append(Skipped(what, "not an account of the organization", account_id))
+            elif not account.active:
+                reason = f"account status is {account.status}: not scanned"
+                planned.append(Skipped(what, reason, account_id))
+            elif account_id == ctx.account_id:
+                targets.append(_Target(account_id, None))
+            else:
+                arn = member_role_arn(account_id, self.member_role, ctx.partition)
+                targets.append(_Target(account_id, arn))
+        return targets, planned
 
 
 @dataclass
@@ -127,107 +184,38 @@ class _Target:
     role_arn: str | None  # None: scan with the base credentials
 
 
-def _default_analyzer() -> Analyzer:
-    from trustwarden.engine import analyze_role  # noqa: PLC0415 - the engine loads on use
-
-    return analyze_role
+class _EnterError(Exception):
+    """An account whose member role could not be assumed (the message is the reason)."""
 
 
-def _safe_analyze(analyze: Analyzer, role: Role, settings: Settings) -> RoleResult:
-    try:
-        return analyze(role, settings)
-    except Exception as exc:  # noqa: BLE001 - one bad role never stops the scan
-        return RoleResult(
-            role=role,
-            status=Status.ERROR,
-            severity=Severity.MEDIUM,
-            error=f"internal error while evaluating: {type(exc).__name__}: {exc}",
-        )
-
-
-class LiveScan:
-    """A prepared live scan. Construction talks to AWS (identity, organisation listing)."""
+class _LiveRun:
+    """Accounts scanned on worker threads; contexts kept for enrichment."""
 
     def __init__(
         self,
-        options: LiveScanOptions,
-        settings: Settings | None = None,
+        ctx: AwsContext,
+        targets: list[_Target],
         *,
-        hooks: EventHooks = (),
-        analyze: Analyzer | None = None,
-        context: AwsContext | None = None,
+        workers: int,
+        planned: list[Skipped] | None = None,
     ) -> None:
-        options.validate()
-        self.options = options
-        self.context = context or make_session(
-            profile=options.profile,
-            assume_role_arn=options.assume_role_arn,
-            external_id=options.external_id,
-            region=options.region,
-            max_attempts=options.max_attempts,
-            retry_mode=options.retry_mode,
-            hooks=hooks,
-        )
-        self._analyze = analyze or _default_analyzer()
-        base = settings or Settings()
-        self.organization: Organization | None = None
-        self._planned: list[Skipped] = []
-        if options.organization:
-            self.organization = read_organization(self.context)
-            self._targets = self._plan_organization(self.organization)
-            if options.trust_organization:
-                base = replace(
-                    base,
-                    trusted_accounts=base.trusted_accounts | self.organization.account_ids,
-                    trusted_orgs=base.trusted_orgs | {self.organization.id},
-                )
-        else:
-            self._targets = [_Target(self.context.account_id, None)]
-        self.settings = base
+        self.ctx = ctx
+        self.targets = targets
+        self.workers = workers
+        self.planned = planned or []
+        self.counters = _Counters(total=len(targets))
+        self.stop = threading.Event()
+        self._sts: Any = None
+        self._contexts: dict[str, AwsContext] = {}
+        self._clients: dict[str, tuple[Any, PolicyDocuments]] = {}
+        self._lock = threading.Lock()
 
-    @property
-    def accounts_total(self) -> int:
-        """How many accounts the scan will try to enter."""
-        return len(self._targets)
-
-    def _plan_organization(self, org: Organization) -> list[_Target]:
-        opts = self.options
-        known = {a.id: a for a in org.accounts}
-        wanted = opts.accounts or frozenset(known)
-        targets: list[_Target] = []
-        for account_id in sorted(wanted - opts.exclude_accounts):
-            account = known.get(account_id)
-            what = f"account {account_id}"
-            if account is None:
-                reason = "not an account of the organization"
-                self._planned.append(Skipped(what, reason, account_id))
-            elif not account.active:
-                reason = f"account status is {account.status}: not scanned"
-                self._planned.append(Skipped(what, reason, account_id))
-            elif account_id == self.context.account_id:
-                targets.append(_Target(account_id, None))
-            else:
-                arn = member_role_arn(account_id, opts.member_role, self.context.partition)
-                targets.append(_Target(account_id, arn))
-        return targets
-
-    def events(self, progress: ProgressCallback | None = None) -> Iterator[Event]:
-        """Scan and yield events; ``progress`` is called on this thread as work finishes."""
-        opts = self.options
-        counters = _Counters(total=len(self._targets))
-        counters.add(errors=len(self._planned))
-        pool = ThreadPoolExecutor(opts.workers, thread_name_prefix="trustwarden-account")
-        run = _Run(
-            sts=self.context.client("sts"),
-            role_filter=opts.role_filter(),
-            enrich_pool=(
-                ThreadPoolExecutor(opts.enrich_workers, thread_name_prefix="trustwarden-enrich")
-                if opts.enrich
-                else None
-            ),
-            counters=counters,
-            stop=threading.Event(),
-        )
+    def items(self, progress: ProgressCallback | None = None) -> Iterator[Item]:
+        """Scan and yield roles and skipped accounts; ``progress`` runs on this thread."""
+        counters = self.counters
+        counters.add(errors=len(self.planned))
+        self._sts = self.ctx.client("sts")
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="trustwarden-account")
         last: ScanProgress | None = None
 
         def tick() -> None:
@@ -239,19 +227,19 @@ class LiveScan:
                 last = now
                 progress(now)
 
-        targets = iter(self._targets)
-        pending: deque[Future[list[Event]]] = deque()
+        targets = iter(self.targets)
+        pending: deque[Future[list[Item]]] = deque()
 
         def fill() -> None:
-            while len(pending) < opts.workers * _WINDOW_PER_WORKER:
+            while len(pending) < self.workers * _WINDOW_PER_WORKER:
                 target = next(targets, None)
                 if target is None:
                     return
-                pending.append(pool.submit(self._scan_account, target, run))
+                pending.append(pool.submit(self._scan_account, target))
 
         try:
             tick()
-            yield from self._planned
+            yield from self.planned
             fill()
             while pending:
                 head = pending[0]
@@ -264,87 +252,74 @@ class LiveScan:
                 yield from batch
             tick()
         finally:
-            run.stop.set()
+            self.stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            if run.enrich_pool is not None:
-                run.enrich_pool.shutdown(wait=False, cancel_futures=True)
 
-    def _safe(self, role: Role, settings: Settings) -> RoleResult:
-        return _safe_analyze(self._analyze, role, settings)
-
-    def _scan_account(self, target: _Target, run: _Run) -> list[Event]:
-        """Scan one account; every failure becomes a ``Skipped`` event for it."""
+    def _scan_account(self, target: _Target) -> list[Item]:
+        """One account's roles, sorted by ARN; every failure becomes a ``Skipped`` item."""
         what = f"account {target.account_id}"
         try:
-            return self._scan_entered(target, run)
+            return self._scan_entered(target)
         except _EnterError as exc:
             reason = str(exc)
         except Exception as exc:  # noqa: BLE001 - one account never stops the others
             reason = describe(exc) if is_aws_failure(exc) else f"internal error: {exc!r}"
-        run.counters.add(done=1, errors=1)
+        self.counters.add(done=1, errors=1)
         return [Skipped(what, reason, target.account_id)]
 
-    def _scan_entered(self, target: _Target, run: _Run) -> list[Event]:
-        if run.stop.is_set():
+    def _scan_entered(self, target: _Target) -> list[Item]:
+        if self.stop.is_set():
             return []
-        ctx = self.context
+        ctx = self.ctx
         if target.role_arn is not None:
             try:
-                ctx = assume(self.context, target.role_arn, sts=run.sts, refreshable=False)
+                ctx = assume(self.ctx, target.role_arn, sts=self._sts, refreshable=False)
             except Exception as exc:
                 if is_aws_failure(exc):
                     raise _EnterError(f"cannot assume {target.role_arn}: {describe(exc)}") from exc
                 raise
-        results: list[RoleResult] = []
+        with self._lock:
+            self._contexts[target.account_id] = ctx
+        roles: list[Role] = []
         tail: list[Skipped] = []
         try:
-            for role in iter_roles(ctx, role_filter=run.role_filter):
-                if run.stop.is_set():
+            for role in iter_roles(ctx):
+                if self.stop.is_set():
                     return []
-                results.append(self._safe(role, self.settings))
-                run.counters.add(roles=1)
+                roles.append(role)
+                self.counters.add(roles=1)
         except Exception as exc:
             if not is_aws_failure(exc):
                 raise
-            reason = f"listing roles failed after {len(results)} roles: {describe(exc)}"
+            reason = f"listing roles failed after {len(roles)} roles: {describe(exc)}"
             tail.append(Skipped(f"account {target.account_id}", reason, target.account_id))
-        if run.enrich_pool is not None and results:
-            results = enrich_results(
-                ctx.client("iam"),
-                results,
-                self.settings,
-                self._safe,
-                pool=run.enrich_pool,
-                stop=run.stop,
-            )
-        results.sort(key=lambda r: r.role.arn)
-        errors = sum(r.status is Status.ERROR for r in results) + len(tail)
-        run.counters.add(done=1, errors=errors)
-        return [*results, *tail]
+        roles.sort(key=lambda r: r.arn)
+        self.counters.add(done=1, errors=len(tail))
+        return [*roles, *tail]
+
+    def enricher(self) -> Callable[[Role], Role]:
+        """Fetch one role's facts with its account's context (thread-safe)."""
+
+        def fetch(role: Role) -> Role:
+            if self.stop.is_set():
+                return role
+            with self._lock:
+                client = self._clients.get(role.account_id)
+                if client is None:
+                    ctx = self._contexts.get(role.account_id, self.ctx)
+                    iam = ctx.client("iam")
+                    client = self._clients[role.account_id] = (iam, PolicyDocuments(iam))
+            iam, documents = client
+            return fetch_facts(iam, role, documents)
+
+        return fetch
 
 
-class _EnterError(Exception):
-    """An account whose member role could not be assumed (the message is the reason)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """State shared by the workers of one :meth:`LiveScan.events` run."""
-
-    sts: Any  # one STS client of the base session, shared (clients are thread-safe)
-    role_filter: Callable[[str], bool] | None
-    enrich_pool: ThreadPoolExecutor | None
-    counters: _Counters
-    stop: threading.Event
-
-
-def scan_live(
-    options: LiveScanOptions,
-    settings: Settings | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-    hooks: EventHooks = (),
-    analyze: Analyzer | None = None,
-) -> Iterator[Event]:
-    """Convenience: prepare a :class:`LiveScan` and stream its events."""
-    return LiveScan(options, settings, hooks=hooks, analyze=analyze).events(progress)
+__all__ = [
+    "DEFAULT_WORKERS",
+    "MAX_WORKERS",
+    "AccountSource",
+    "OrganizationSource",
+    "ProgressCallback",
+    "ScanProgress",
+]

@@ -24,10 +24,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.utils import parse_timestamp
 
 from trustwarden import __version__
+from trustwarden.aws.faults import to_access_error
+from trustwarden.aws.options import RETRY_MODES
 from trustwarden.errors import ConfigError
-from trustwarden.sources.aws.faults import to_access_error
 
-RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_REGION = "us-east-1"
 SESSION_NAME_PREFIX = "trustwarden"
 

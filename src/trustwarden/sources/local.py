@@ -1,0 +1,59 @@
+"""Offline sources: files exported with the AWS CLI, and the bundled sample estate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from trustwarden.errors import InputError, PolicyError
+from trustwarden.model import Settings, Skipped
+from trustwarden.pipeline import Item, Opened
+
+
+@dataclass(frozen=True, slots=True)
+class FileSource:
+    """Roles from files: ``get-account-authorization-details``, ``list-roles``, ``get-role``
+    output, or bare trust policies (of the role's ``account_id``).
+
+    A file that cannot be read (or stops being readable part-way) becomes a
+    :class:`~trustwarden.model.Skipped` item and the other files are still read.
+    """
+
+    paths: tuple[Path, ...]
+    account_id: str | None = None
+
+    def open(self, settings: Settings) -> Opened:
+        """Check the account id (before any output) and stream the files' roles."""
+        if self.account_id is not None:
+            from trustwarden.config import validate_account_id  # noqa: PLC0415
+
+            validate_account_id(self.account_id)
+        return Opened(roles=read_files(self.paths, self.account_id), settings=settings)
+
+
+@dataclass(frozen=True, slots=True)
+class SampleSource:
+    """The sample estate bundled with trustwarden (no AWS needed)."""
+
+    def open(self, settings: Settings) -> Opened:
+        """Stream the sample's roles."""
+        from trustwarden.sources.sample import sample_paths  # noqa: PLC0415
+
+        return FileSource(tuple(sample_paths())).open(settings)
+
+
+def read_files(paths: Iterable[Path], account_id: str | None = None) -> Iterator[Item]:
+    """The roles of ``paths`` in order; an unreadable file is one :class:`Skipped` item."""
+    from trustwarden.sources.offline import load_file  # noqa: PLC0415 - loaded on use
+
+    for path in paths:
+        try:
+            yield from load_file(path, account_id=account_id)
+        except (InputError, PolicyError) as exc:
+            name = str(path)
+            reason = exc.message.removeprefix(f"{name}: ")
+            yield Skipped(what=name, reason=reason)
+
+
+__all__ = ["FileSource", "SampleSource", "read_files"]
