@@ -24,14 +24,13 @@ from typing import Protocol
 
 from trustwarden.config import FAIL_ON_VALUES
 from trustwarden.errors import ConfigError, ExitCode
-from trustwarden.model import Role, RoleResult, Settings, Skipped, Status
+from trustwarden.model import Role, RoleResult, Settings, Severity, Skipped, Status
 
 Item = Role | Skipped
 Event = RoleResult | Skipped
 STATUSES = (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)
 ENRICH_WORKERS = 8
 MAX_SUGGESTIONS = 5
-_GLOB = frozenset("*?[")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +67,8 @@ class Source(Protocol):
 
 
 def is_pattern(text: str) -> bool:
-    """Whether a ``--role`` value is a shell pattern (has ``*``, ``?`` or ``[``)."""
-    return not _GLOB.isdisjoint(text)
+    """Whether a ``--role`` value is a shell pattern: ``*``, ``?`` or a ``[...]`` class."""
+    return "*" in text or "?" in text or ("[" in text and "]" in text[text.index("[") :])
 
 
 class RoleSelector:
@@ -111,7 +110,7 @@ class RoleSelector:
         if folded in self._names:
             self._matched.add(folded)
             hit = True
-        return hit or any(fnmatch.fnmatchcase(folded, p) for p in self._patterns)
+        return hit or any(folded == p or fnmatch.fnmatchcase(folded, p) for p in self._patterns)
 
     def unmatched(self) -> list[str]:
         """The literal names and ARNs that matched no role (patterns may match nothing)."""
@@ -272,24 +271,55 @@ def analyze(items: Iterable[Item], settings: Settings) -> Iterator[Event]:
     """Evaluate the roles of a ``Role | Skipped`` stream, passing skipped items through.
 
     Uses the engine's batch API (which memoises repeated documents); skipped items come out
-    in the order the engine pulls them, before the results of later roles.
+    in the order the engine pulls them, before the results of later roles. A bug in the
+    engine on one role makes that role an ``error`` result and the others are still
+    evaluated; an exception from the source itself propagates.
     """
     from trustwarden.engine import analyze_roles  # noqa: PLC0415 - the engine loads on use
 
+    source = iter(items)
     held: deque[Skipped] = deque()
+    current: list[Role] = []  # the role the engine pulled last
+    reading = [False]  # True while the source is producing the next item
 
     def roles() -> Iterator[Role]:
-        for item in items:
+        while True:
+            reading[0] = True
+            item = next(source, None)
+            reading[0] = False
+            if item is None:
+                return
             if isinstance(item, Skipped):
                 held.append(item)
-            else:
-                yield item
+                continue
+            current[:] = [item]
+            yield item
 
-    for result in analyze_roles(roles(), settings):
-        while held:
-            yield held.popleft()
-        yield result
+    while True:
+        try:
+            for result in analyze_roles(roles(), settings):
+                current.clear()
+                while held:
+                    yield held.popleft()
+                yield result
+        except Exception as exc:
+            if reading[0] or not current:
+                raise
+            while held:
+                yield held.popleft()
+            yield _internal_error(current.pop(), exc)
+            continue  # a fresh engine run for the rest of the source
+        break
     yield from held
+
+
+def _internal_error(role: Role, exc: Exception) -> RoleResult:
+    return RoleResult(
+        role=role,
+        status=Status.ERROR,
+        severity=Severity.MEDIUM,
+        error=f"internal error while evaluating: {type(exc).__name__}: {exc}",
+    )
 
 
 def needs_enrichment(result: RoleResult) -> bool:

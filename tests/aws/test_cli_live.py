@@ -100,10 +100,11 @@ def test_missing_credentials_exit_3_one_line(
     ("args", "message"),
     [
         (("--sample", "--profile", "p"), "--profile cannot be combined with --input/--sample"),
-        (("--trust-organization",), "--trust-organization needs --organization"),
+        (("--no-trust-organization",), "--no-trust-organization needs --organization"),
         (("--workers", "4"), "--workers needs --organization"),
         (("--organization", "--accounts", "12"), "not an AWS account id: '12'"),
-        (("--external-id", "x"), "--external-id needs --assume-role"),
+        (("--assume-role-external-id", "x"), "--assume-role-external-id needs --assume-role"),
+        (("--external-id", "x"), "--external-id was renamed --assume-role-external-id"),
     ],
 )
 def test_bad_live_options_exit_2(moto_env: MotoServer, args: tuple[str, ...], message: str) -> None:
@@ -125,7 +126,7 @@ def test_progress_bar_only_on_terminal_and_not_quiet(moto_env: MotoServer, tmp_p
     report = str(tmp_path / "r.json")
     tty = Tty()
     code, _, _ = run("scan", "--organization", "--format", "json", "--output", report, stderr=tty)
-    assert code == 1  # each member's audit role trusts the management account
+    assert code == 0  # the audit roles trust the management account: the org is trusted
     assert "scanning accounts" in tty.getvalue()
     quiet = Tty()
     run("scan", "--organization", "--format", "json", "--output", report, "-q", stderr=quiet)

@@ -55,8 +55,9 @@ def test_aws_managed_admin_is_named_not_fetched() -> None:
         "arn:aws:iam::aws:policy/ReadOnlyAccess",
     )
     assert enriched.permissions.documents == ()
-    assert "tags" not in enriched.extra
-    assert "last_used" not in enriched.extra
+    assert enriched.facts.tags == ()
+    assert enriched.facts.last_used is None
+    assert enriched.facts.enriched
     assert iam.calls.count("ListAttachedRolePolicies") == 2
     assert role_severity(enriched) is Severity.HIGH
 
@@ -70,5 +71,5 @@ def test_last_used_is_recorded() -> None:
         trust_document={},
     )
     enriched = enrich_role(iam, role, PolicyDocuments(iam))
-    assert enriched.extra["last_used"] == "2024-01-02T00:00:00+00:00"
-    assert enriched.extra["last_used_region"] == "eu-west-1"
+    assert enriched.facts.last_used == "2024-01-02T00:00:00+00:00"
+    assert enriched.facts.last_used_region == "eu-west-1"

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import boto3
 import pytest
 
 from tests.aws.helpers import CallCounter, Injector, seed_org, trust_account
 from tests.moto_server import MotoServer
+from trustwarden import AwsOptions, OrganizationSource, RoleResult, Settings, Skipped, Status, scan
 from trustwarden.errors import AwsAccessError, ConfigError
-from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.sources.aws.organization import member_role_arn, parse_account_ids
-from trustwarden.sources.aws.scanner import LiveScan, LiveScanOptions, ScanProgress
+from trustwarden.sources.aws.scanner import ScanProgress
 
 pytestmark = pytest.mark.moto_server
 
-ORG = LiveScanOptions(organization=True, workers=4)
+ORG = OrganizationSource(workers=4)
+
+
+def run(source: OrganizationSource, settings: Settings | None = None) -> list[RoleResult | Skipped]:
+    return list(scan(source, settings))
 
 
 def _roles(events: list[RoleResult | Skipped]) -> list[RoleResult]:
@@ -32,9 +37,7 @@ def test_scans_every_member_and_management_account_once(moto_env: MotoServer) ->
     org = seed_org(3, 4, management_roles=2)
     counter = CallCounter()
     seen: list[ScanProgress] = []
-    scan = LiveScan(ORG, hooks=counter.hooks)
-    assert scan.accounts_total == 4
-    events = list(scan.events(progress=seen.append))
+    events = run(replace(ORG, hooks=counter.hooks, progress=seen.append))
     roles = _roles(events)
     assert _skipped(events) == []
     per_account = Counter(r.role.account_id for r in roles)
@@ -53,38 +56,35 @@ def test_scans_every_member_and_management_account_once(moto_env: MotoServer) ->
 def test_member_role_is_assumed_by_name(moto_env: MotoServer) -> None:
     org = seed_org(1, 1, member_role="AuditRO")
     spy = Injector(lambda p, _: None)
-    events = list(
-        LiveScan(
-            LiveScanOptions(organization=True, member_role="AuditRO"),
-            hooks=[("before-send.sts", spy)],
-        ).events()
-    )
+    events = run(OrganizationSource(member_role="AuditRO", hooks=[("before-send.sts", spy)]))
     assert Counter(r.role.account_id for r in _roles(events)) == {org.members[0]: 2}
     assert (
         member_role_arn("111122223333", "/audit/RO/") == "arn:aws:iam::111122223333:role/audit/RO"
     )
 
 
-def test_trust_organization_trusts_every_member_and_the_org_id(moto_env: MotoServer) -> None:
+def test_organization_is_trusted_by_default_and_can_be_judged(moto_env: MotoServer) -> None:
     org = seed_org(2, 0)
     iam = boto3.client("iam")
     iam.create_role(
         RoleName="from-member",
         AssumeRolePolicyDocument=json.dumps(trust_account(org.members[0])),
     )
-    plain = LiveScan(LiveScanOptions(organization=True, accounts=frozenset({org.management})))
-    [result] = _roles(list(plain.events()))
-    assert result.status is Status.FAIL
-
-    trusting = LiveScan(
-        LiveScanOptions(
-            organization=True, trust_organization=True, accounts=frozenset({org.management})
-        )
-    )
+    only_management = frozenset({org.management})
+    trusting = scan(OrganizationSource(accounts=only_management))
     assert trusting.settings.trusted_orgs == frozenset({org.org_id})
     assert set(org.members) <= trusting.settings.trusted_accounts
-    [result] = _roles(list(trusting.events()))
+    assert trusting.notes == (
+        f"trusted the organization {org.org_id} and its 3 accounts "
+        "(--no-trust-organization to judge them as outsiders)",
+    )
+    [result] = _roles(list(trusting))
     assert result.status is Status.PASS
+
+    plain = scan(OrganizationSource(accounts=only_management, trust_organization=False))
+    assert plain.notes == ()
+    [result] = _roles(list(plain))
+    assert result.status is Status.FAIL
 
 
 def test_account_that_cannot_be_entered_is_skipped_others_scanned(moto_env: MotoServer) -> None:
@@ -97,7 +97,7 @@ def test_account_that_cannot_be_entered_is_skipped_others_scanned(moto_env: Moto
             else None
         )
     )
-    events = list(LiveScan(ORG, hooks=[("before-send.sts", deny)]).events())
+    events = run(replace(ORG, hooks=[("before-send.sts", deny)]))
     [skip] = _skipped(events)
     assert skip.account_id == denied
     assert skip.what == f"account {denied}"
@@ -118,11 +118,7 @@ def test_listing_failure_in_one_member_keeps_the_rest(moto_env: MotoServer) -> N
             else None
         )
     )
-    events = list(
-        LiveScan(
-            LiveScanOptions(organization=True, workers=1), hooks=[("before-send.iam", deny)]
-        ).events()
-    )
+    events = run(OrganizationSource(workers=1, hooks=[("before-send.iam", deny)]))
     [skip] = _skipped(events)
     assert "listing roles failed after 0 roles" in skip.reason
     assert "AccessDenied" in skip.reason
@@ -135,10 +131,7 @@ def test_suspended_unknown_and_excluded_accounts(moto_env: MotoServer) -> None:
     org = seed_org(3, 1)
     boto3.client("organizations").close_account(AccountId=org.members[0])
     wanted = frozenset({org.members[0], org.members[1], org.members[2], "000000000000"})
-    options = LiveScanOptions(
-        organization=True, accounts=wanted, exclude_accounts=frozenset({org.members[2]})
-    )
-    events = list(LiveScan(options).events())
+    events = run(OrganizationSource(accounts=wanted, exclude_accounts=frozenset({org.members[2]})))
     skipped = {s.account_id: s.reason for s in _skipped(events)}
     assert skipped == {
         org.members[0]: "account status is SUSPENDED: not scanned",
@@ -161,8 +154,8 @@ def test_throttling_is_retried_and_every_role_evaluated_once(
         ("before-send.sts", throttle),
         ("before-send.organizations", throttle),
     ]
-    options = LiveScanOptions(organization=True, workers=3, retry_mode=mode, max_attempts=5)
-    events = list(LiveScan(options, hooks=hooks).events())
+    aws = AwsOptions(retry_mode=mode, max_attempts=5)
+    events = run(OrganizationSource(aws=aws, workers=3, hooks=hooks))
     assert _skipped(events) == []
     arns = [r.role.arn for r in _roles(events)]
     assert len(arns) == len(set(arns)) == 4 * 7 + 3
@@ -180,8 +173,8 @@ def test_throttling_beyond_max_attempts_skips_that_account(moto_env: MotoServer)
             else None
         )
     )
-    options = LiveScanOptions(organization=True, retry_mode="standard", max_attempts=2)
-    events = list(LiveScan(options, hooks=[("before-send.sts", always)]).events())
+    aws = AwsOptions(retry_mode="standard", max_attempts=2)
+    events = run(OrganizationSource(aws=aws, hooks=[("before-send.sts", always)]))
     [skip] = _skipped(events)
     assert skip.account_id == victim
     assert "Throttling" in skip.reason
@@ -191,7 +184,7 @@ def test_throttling_beyond_max_attempts_skips_that_account(moto_env: MotoServer)
 def test_closing_the_stream_stops_pending_accounts(moto_env: MotoServer) -> None:
     seed_org(12, 1)
     counter = CallCounter()
-    stream = LiveScan(LiveScanOptions(organization=True, workers=1), hooks=counter.hooks).events()
+    stream = scan(OrganizationSource(workers=1, hooks=counter.hooks))
     first = next(stream)
     assert isinstance(first, RoleResult)
     stream.close()
@@ -207,16 +200,16 @@ def test_progress_interrupt_propagates_and_stops(moto_env: MotoServer) -> None:
         if p.accounts_done >= 1:
             raise KeyboardInterrupt
 
-    scan = LiveScan(LiveScanOptions(organization=True, workers=1), hooks=counter.hooks)
+    source = OrganizationSource(workers=1, hooks=counter.hooks, progress=interrupt)
     with pytest.raises(KeyboardInterrupt):
-        list(scan.events(progress=interrupt))
+        list(scan(source))
     assert counter.calls["sts.AssumeRole"] < 10
 
 
 def test_organization_listing_denied_is_access_error(moto_env: MotoServer) -> None:
     # No organisation exists: Organizations answers AWSOrganizationsNotInUseException.
     with pytest.raises(AwsAccessError, match="listing the organization") as info:
-        LiveScan(ORG)
+        scan(ORG)
     assert "management account" in (info.value.hint or "")
 
 

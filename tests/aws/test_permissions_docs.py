@@ -13,9 +13,9 @@ import pytest
 
 from tests.aws.helpers import TRUST_OTHER_ACCOUNT, CallCounter, seed_org
 from tests.moto_server import MotoServer
+from trustwarden import AccountSource, OrganizationSource, scan
+from trustwarden.aws.options import DEFAULT_MEMBER_ROLE
 from trustwarden.model import RoleResult, Settings, Status
-from trustwarden.sources.aws.organization import DEFAULT_MEMBER_ROLE
-from trustwarden.sources.aws.scanner import LiveScan, LiveScanOptions
 
 pytestmark = pytest.mark.moto_server
 
@@ -55,8 +55,7 @@ def test_policies_cover_every_call_of_an_enriched_org_scan(moto_env: MotoServer)
     iam.attach_role_policy(RoleName="mgmt-00000", PolicyArn=arn)
     iam.put_role_policy(RoleName="mgmt-00000", PolicyName="inline", PolicyDocument=doc)
     counter = CallCounter()
-    options = LiveScanOptions(organization=True, enrich=True, trust_organization=True)
-    list(LiveScan(options, hooks=counter.hooks).events())
+    list(scan(OrganizationSource(enrich=True, hooks=counter.hooks)))
     used = _used_actions(counter)
     scanner = _actions(_policy("scanner-policy.json"))
     member = _actions(_policy("member-role-policy.json"))
@@ -126,8 +125,6 @@ def test_default_member_role_trust_passes_with_trusted_scanner_account(
         Capabilities=["CAPABILITY_NAMED_IAM"],
     )
     settings = Settings(trusted_accounts=frozenset({"111122223333"}))
-    [result] = [
-        e for e in LiveScan(LiveScanOptions(), settings).events() if isinstance(e, RoleResult)
-    ]
+    [result] = [e for e in scan(AccountSource(), settings) if isinstance(e, RoleResult)]
     assert result.role.name == DEFAULT_MEMBER_ROLE
     assert result.status is Status.PASS

@@ -7,10 +7,19 @@ import json
 import pytest
 
 from tests.cli.conftest import RunCli, data
-from trustwarden.cli.explain import find_role
-from trustwarden.cli.options import SourceSpec, open_roles
 from trustwarden.errors import ConfigError
-from trustwarden.model import Role, Skipped
+from trustwarden.model import Role, Settings, Skipped
+from trustwarden.pipeline import Item, Opened, find_role
+
+
+class ListSource:
+    """A source over a list (the protocol needs nothing more than ``open``)."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+
+    def open(self, settings: Settings) -> Opened:
+        return Opened(roles=iter(self.items), settings=settings)
 
 
 def test_explain_a_failing_role(cli: RunCli) -> None:
@@ -99,17 +108,13 @@ def test_unknown_role_lists_close_matches(cli: RunCli) -> None:
     run = cli("explain", "--input", data("estate.json"), "--role", "PartnerAcess")
     assert run.code == 2
     assert run.out == ""
-    assert run.err == (
-        "trustwarden: error: no role 'PartnerAcess' in the input (close matches: PartnerAccess)\n"
-    )
+    assert run.err == ("trustwarden: error: no role 'PartnerAcess' (closest: PartnerAccess)\n")
 
 
 def test_unknown_role_without_close_matches(cli: RunCli) -> None:
     run = cli("explain", "--input", data("estate.json"), "--role", "zzz")
     assert run.code == 2
-    assert run.err == (
-        "trustwarden: error: no role 'zzz' in the input (4 role names in the input, none similar)\n"
-    )
+    assert run.err == ("trustwarden: error: no role 'zzz' (4 role names seen, none similar)\n")
 
 
 def test_unknown_arn_suggests_by_name(cli: RunCli) -> None:
@@ -121,7 +126,7 @@ def test_unknown_arn_suggests_by_name(cli: RunCli) -> None:
         "arn:aws:iam::111122223333:role/Partner",
     )
     assert run.code == 2
-    assert "close matches: PartnerAccess" in run.err
+    assert "closest: PartnerAccess" in run.err
 
 
 def test_ambiguous_name_asks_for_the_arn(cli: RunCli) -> None:
@@ -178,19 +183,6 @@ def test_skipped_inputs_are_warned_and_hinted(cli: RunCli) -> None:
     )
 
 
-def test_explain_needs_a_source(cli: RunCli) -> None:
-    run = cli("explain", "--role", "x")
-    assert run.code == 2
-    assert run.err.startswith(
-        "trustwarden: error: nothing to scan: give --input FILE or --sample\n"
-    )
-
-
-def test_open_roles_without_a_source() -> None:
-    with pytest.raises(ConfigError, match="nothing to scan"):
-        open_roles(SourceSpec())
-
-
 def _role(name: str, account: str = "111122223333") -> Role:
     return Role(
         arn=f"arn:aws:iam::{account}:role/{name}", name=name, account_id=account, trust_document={}
@@ -198,9 +190,11 @@ def _role(name: str, account: str = "111122223333") -> Role:
 
 
 def test_find_role_prefers_exact_over_case_folded() -> None:
-    exact, _ = find_role([_role("admin"), _role("Admin")], "Admin")
+    exact, _ = find_role(ListSource([_role("admin"), _role("Admin")]), Settings(), "Admin")
     assert exact.name == "Admin"
-    folded, skipped = find_role([_role("Admin"), Skipped("f", "r")], "ADMIN")
+    folded, skipped = find_role(
+        ListSource([_role("Admin"), Skipped("f", "r")]), Settings(), "ADMIN"
+    )
     assert folded.name == "Admin"
     assert skipped == [Skipped("f", "r")]
 
@@ -208,5 +202,5 @@ def test_find_role_prefers_exact_over_case_folded() -> None:
 def test_find_role_caps_the_candidate_list() -> None:
     roles = [_role("Same", f"{i:012d}") for i in range(8)]
     with pytest.raises(ConfigError) as caught:
-        find_role(roles, "Same")
+        find_role(ListSource(list(roles)), Settings(), "Same")
     assert caught.value.message.endswith("and 3 more")

@@ -240,7 +240,9 @@ def test_scan_json_is_escaped_by_json_and_round_trips(
 @pytest.mark.parametrize("tty", [False, True])
 def test_fix_dry_run_diffs_and_messages(tmp_path: Path, files: dict[str, str], tty: bool) -> None:
     done = run(
-        ["fix", "--input", files["roles"], "--external-id", "vendor-issued-7f3a"], tmp_path, tty=tty
+        ["fix", "--input", files["roles"], "--role", "*", "--external-id", "vendor-issued-7f3a"],
+        tmp_path,
+        tty=tty,
     )
     assert done.code == 2  # the bad-effect role cannot be fixed
     assert_safe(done.out, colour=tty)
@@ -260,6 +262,8 @@ def test_fix_out_dir_messages_and_files(tmp_path: Path, files: dict[str, str]) -
             "fix",
             "--input",
             files["roles"],
+            "--role",
+            "*",
             "--external-id",
             "vendor-issued-7f3a",
             "--out-dir",

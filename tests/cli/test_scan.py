@@ -11,9 +11,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-import trustwarden.cli.options as options_module
+import trustwarden.pipeline as pipeline_module
+import trustwarden.sources.local as local_module
 from tests.cli.conftest import DATA, RunCli, data
-from trustwarden.cli.options import SourceSpec
 from trustwarden.cli.scan import scan_exit_code
 from trustwarden.engine import Request, evaluate_request
 from trustwarden.errors import ExitCode
@@ -150,9 +150,9 @@ def test_one_result_per_role_in_input_order_across_files(cli: RunCli) -> None:
 def test_sample_applies_its_bundled_config(cli: RunCli) -> None:
     code, doc, _ = scan_json(cli, "--sample")
     assert doc["run"]["trusted_accounts"] == ["222222222222"]
-    assert code == 2  # the sample has a malformed trust document on purpose
+    assert code == 1  # the sample demonstrates findings
     statuses = {r["status"] for r in doc["results"]}
-    assert statuses == {"fail", "warn", "pass", "error"}
+    assert statuses == {"fail", "warn", "pass"}
     jsonschema.validate(doc, SCHEMA)
 
 
@@ -405,11 +405,11 @@ def test_failed_scan_leaves_no_partial_file(
 ) -> None:
     target = tmp_path / "report.json"
 
-    def broken_roles(spec: SourceSpec) -> Iterator[Skipped]:
+    def broken_roles(paths: Any, account_id: str | None = None) -> Iterator[Skipped]:
         yield Skipped("x", "y")
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(options_module, "open_roles", broken_roles)
+    monkeypatch.setattr(local_module, "read_files", broken_roles)
     run = cli("scan", "--input", data("estate.json"), "--format", "json", "--output", str(target))
     assert run.code == 2
     assert "internal error: RuntimeError: disk on fire" in run.err
@@ -429,7 +429,7 @@ def test_output_path_is_a_directory(cli: RunCli, tmp_path: Path) -> None:
 def test_interrupt_mid_scan_keeps_finished_results(
     cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: bool
 ) -> None:
-    real = options_module.analyze_events
+    real = pipeline_module.analyze
     closed: list[bool] = []
 
     def interrupted(items: Iterable[Any], settings: Settings) -> Iterator[Any]:
@@ -441,7 +441,7 @@ def test_interrupt_mid_scan_keeps_finished_results(
         finally:
             closed.append(True)
 
-    monkeypatch.setattr(options_module, "analyze_events", interrupted)
+    monkeypatch.setattr(pipeline_module, "analyze", interrupted)
     target = tmp_path / "partial.json"
     args = ["scan", "--input", data("estate.json"), "--format", "json"]
     run = cli(*args, *(["--output", str(target)] if output else []))

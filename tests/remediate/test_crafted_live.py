@@ -36,7 +36,16 @@ def test_a_live_policy_with_1e999_is_left_alone(moto_env: MotoServer, tmp_path: 
     before = raw_policy(iam, "crafted")
     journal = tmp_path / "j.jsonl"
     run = run_cli(
-        "fix", "--external-id", EXT_ID, "--apply", "--yes", "--journal", str(journal), cwd=tmp_path
+        "fix",
+        "--external-id",
+        EXT_ID,
+        "--role",
+        "*",
+        "--apply",
+        "--yes",
+        "--journal",
+        str(journal),
+        cwd=tmp_path,
     )
     assert run.code == 2, run.err  # crafted cannot be fixed; vendor-a is
     assert "role/crafted: not fixed: cannot evaluate the role:" in run.out
@@ -75,11 +84,11 @@ def test_rollback_messages_about_a_crafted_journal_are_escaped(
         )
     journal = tmp_path / "j.jsonl"
     journal.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    for args in ((), ("--dry-run",), ("--role", "nope\x1b[2K\u202e")):
+    for args in (("--yes",), ("--dry-run",), ("--role", "nope\x1b[2K\u202e")):
         run = run_cli("rollback", str(journal), *args, cwd=tmp_path)
         assert run.code == 2, run.err
         for text in (run.out, run.err):
             assert [c for c in unsafe_chars(text) if c != "\n"] == []
             assert not any(line.startswith("forged") for line in text.splitlines())
-        if not args:
+        if args == ("--yes",):
             assert "role/other\\x1b[2K\\x1b[GPASS\\u202e\\nforged: restored: skipped" in run.out

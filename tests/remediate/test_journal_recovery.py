@@ -92,7 +92,7 @@ def test_torn_last_line_then_a_second_run_then_rollback_restores_both_runs(
     assert second.code == 0, second.err
     assert current(estate, "vendor-c") != ORIGINALS["vendor-c"]
 
-    back = run_cli("rollback", str(journal), cwd=tmp_path)
+    back = run_cli("rollback", str(journal), "--yes", cwd=tmp_path)
     assert back.code == 5, back.err
     assert back.out.count(": restored:") == 2
     assert f"skipped line {torn_line}:" in back.err
@@ -110,7 +110,7 @@ def test_tear_inside_a_multibyte_character(estate: Any, tmp_path: Path) -> None:
     second = fix(tmp_path, journal, "--role", "vendor-b")
     assert second.code == 0, second.err
 
-    back = run_cli("rollback", str(journal), cwd=tmp_path)
+    back = run_cli("rollback", str(journal), "--yes", cwd=tmp_path)
     assert back.code == 5, back.err
     assert back.out.count(": restored:") == 2
     assert f"skipped line {torn_line}:" in back.err
@@ -127,7 +127,7 @@ def test_garbage_line_in_the_middle(estate: Any, tmp_path: Path) -> None:
     assert fix(tmp_path, journal, "--role", "vendor-c").code == 0
     assert read_journal(journal).damaged == (garbage_line,)
 
-    back = run_cli("rollback", str(journal), cwd=tmp_path)
+    back = run_cli("rollback", str(journal), "--yes", cwd=tmp_path)
     assert back.code == 5, back.err
     assert back.out.count(": restored:") == 3
     assert f"skipped line {garbage_line}:" in back.err
@@ -151,7 +151,7 @@ def test_file_size_limit_stops_before_the_next_change(estate: Any, tmp_path: Pat
     reference = tmp_path / "reference.jsonl"
     assert fix(tmp_path, reference, "--role", "vendor-b").code == 0
     one_role = reference.stat().st_size
-    assert run_cli("rollback", str(reference), cwd=tmp_path).code == 0
+    assert run_cli("rollback", str(reference), "--yes", cwd=tmp_path).code == 0
 
     journal = tmp_path / "j.jsonl"
     env = dict(os.environ)
@@ -178,7 +178,7 @@ def test_file_size_limit_stops_before_the_next_change(estate: Any, tmp_path: Pat
     assert len(changed) == 1  # the other was never attempted
     assert f"in the journal, complete up to that point): {ARN}{changed[0]}\n" in proc.stderr
 
-    back = run_cli("rollback", str(journal), cwd=tmp_path)
+    back = run_cli("rollback", str(journal), "--yes", cwd=tmp_path)
     assert back.out.count(": restored:") == 1
     assert back.code in (0, 5), back.err  # 5 when the failed write left a torn line
     assert_all_restored(estate)

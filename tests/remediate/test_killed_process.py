@@ -47,7 +47,7 @@ def test_kill_after_kth_update_then_rollback(moto_env: MotoServer, tmp_path: Pat
     contents = read_journal(journal)
     assert sorted(i.role_name for i in contents.intents) == sorted(changed)
 
-    run = run_cli("rollback", str(journal), cwd=tmp_path)
+    run = run_cli("rollback", str(journal), "--yes", cwd=tmp_path)
     assert run.code == 0, run.err
     assert run.out.count(": restored:") == k
     for name, doc in originals.items():

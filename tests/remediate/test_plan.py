@@ -21,7 +21,7 @@ from tests.remediate.helpers import (
     role,
 )
 from trustwarden.engine import analyze_role
-from trustwarden.model import Role, RoleResult, Settings, Status
+from trustwarden.model import Role, RoleFacts, RoleResult, Settings, Status
 from trustwarden.remediate.document import policy_size
 from trustwarden.remediate.mapping import ExternalIds
 from trustwarden.remediate.plan import FixOptions, PlanAction, plan_role, render_diff
@@ -216,7 +216,7 @@ def test_size_counts_no_white_space() -> None:
 
 
 def test_service_linked_roles_are_not_touched() -> None:
-    r = dataclasses.replace(role(outsider_policy()), extra={"path": "/aws-service-role/x/"})
+    r = dataclasses.replace(role(outsider_policy()), facts=RoleFacts(path="/aws-service-role/x/"))
     plan = plan_role(r, SETTINGS, EXT)
     assert plan.action is PlanAction.REFUSED
     assert "service-linked" in plan.reason

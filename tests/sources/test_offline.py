@@ -112,8 +112,8 @@ def test_list_roles() -> None:
     assert [r.origin.pointer for r in roles] == ["/Roles/0", "/Roles/1"]
     assert {r.origin.source for r in roles} == {"list-roles"}
     assert roles[0].permissions is None  # list-roles says nothing about permissions
-    assert roles[0].extra["description"] == "Read-only access for a vendor"
-    assert roles[1].extra["path"] == "/service-role/"
+    assert roles[0].facts.description == "Read-only access for a vendor"
+    assert roles[1].facts.path == "/service-role/"
     assert roles[1].arn.endswith(":role/service-role/lambda-exec")
     statuses = [analyze_role(r, Settings()).status for r in roles]
     assert statuses == [Status.FAIL, Status.PASS]
@@ -129,9 +129,9 @@ def test_get_role_with_json_string_document() -> None:
     raw = json.loads((DATA / "get-role.json").read_text())["Role"]["AssumeRolePolicyDocument"]
     assert isinstance(raw, str)
     assert role.trust_document == raw  # the JSON string, kept as delivered
-    assert role.extra["tags"] == {"owner": "data-team"}
-    assert role.extra["last_used"] == "2024-05-30T11:02:00+00:00"
-    assert role.extra["last_used_region"] == "eu-central-1"
+    assert role.facts.tag_map == {"owner": "data-team"}
+    assert role.facts.last_used == "2024-05-30T11:02:00+00:00"
+    assert role.facts.last_used_region == "eu-central-1"
     assert analyze_role(role, Settings()).status is Status.PASS
 
 
@@ -507,7 +507,7 @@ def test_unreadable_inline_policy_is_noted_and_the_role_still_loads(tmp_path: Pa
     assert isinstance(role, Role)
     assert role.permissions is not None
     assert role.permissions.documents == ()
-    assert role.extra["permission_problems"] == (
+    assert role.facts.permission_problems == (
         "inline policy 'bad' is not a readable policy document",
     )
     assert analyze_role(role, Settings()).status is Status.FAIL

@@ -38,7 +38,6 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...], str]] = {
     "saml-sso-admin": ("pass", (), "high"),
     "github-oidc-deploy": ("pass", (), "medium"),
     "multi-statement-mixed": ("fail", ("TW001",), "medium"),
-    "broken-trust-doc": ("error", ("TW005",), "medium"),
 }
 PASS_WITH_PARTNER_TRUSTED = {"partner-account-narrowed", "partner-data-sync"}
 PASS_WITH_ORG_TRUSTED = {"org-wide-readonly"}
@@ -104,8 +103,17 @@ def test_trusting_the_org_clears_the_org_wide_role() -> None:
         assert got[name].status.value == expected, name
 
 
-def test_sample_covers_every_verdict() -> None:
-    assert {s for s, _, _ in EXPECTED.values()} == {"pass", "warn", "fail", "error"}
+def test_sample_covers_every_verdict_but_error() -> None:
+    # The sample demonstrates findings (exit 1); the malformed document is a separate example.
+    assert {s for s, _, _ in EXPECTED.values()} == {"pass", "warn", "fail"}
     resolved = next(r for r in sample_roles() if r.name == "breakglass-admin")
     assert resolved.permissions is not None
     assert resolved.permissions.documents  # customer-managed default version resolved
+
+
+def test_malformed_example_is_an_error_result() -> None:
+    path = Path(__file__).resolve().parents[2] / "examples" / "malformed-trust-document.json"
+    (role,) = [i for i in load_files([path]) if isinstance(i, Role)]
+    (result,) = analyze_roles([role], Settings())
+    assert result.status is Status.ERROR
+    assert [f.code for f in result.findings] == ["TW005"]

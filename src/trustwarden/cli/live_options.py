@@ -39,7 +39,8 @@ class OrgSpec:
         """The organisation-only flags that were given."""
         flags = {
             "--member-role": self.member_role is not None,
-            "--trust-organization/--no-trust-organization": self.trust_organization is not None,
+            "--trust-organization": self.trust_organization is True,
+            "--no-trust-organization": self.trust_organization is False,
             "--accounts": bool(self.accounts),
             "--exclude-accounts": bool(self.exclude_accounts),
             "--workers": self.workers is not None,

@@ -105,7 +105,7 @@ def rollback_command(
         app.warn(message)
     ctx = fix_cli.make_live_context(aws, app.env)
     if not dry_run:
-        count = len(restorable(contents, roles, account_id=ctx.account_id))
+        count = len(restorable(contents, roles))
         if not count:
             app.info("nothing to restore")
             return rollback_exit_code([], len(unmatched), len(contents.damaged))

@@ -86,15 +86,11 @@ def rollback(
         yield outcome
 
 
-def restorable(
-    contents: JournalContents, roles: Collection[str] = (), *, account_id: str | None = None
-) -> list[str]:
-    """The ARNs of the roles a rollback would look at (selected, of ``account_id``)."""
+def restorable(contents: JournalContents, roles: Collection[str] = ()) -> list[str]:
+    """The ARNs of the roles a rollback would look at (those ``roles`` selects)."""
     selector = RoleSelector(roles)
     arns: dict[str, None] = {}
     for intent in contents.intents:
-        if account_id is not None and intent.account_id != account_id:
-            continue
         if selector.matches_name(intent.role_name, intent.role_arn):
             arns.setdefault(intent.role_arn, None)
     return list(arns)

@@ -3,7 +3,9 @@
 ``data/sample/authorization-details.json`` is a ``get-account-authorization-details`` export
 of account 111111111111 with one role for each case the engine distinguishes (vendor roles
 with and without an External ID, MFA conditions, wildcard principals, Deny guards,
-``NotAction``, a stale principal, an admin-equivalent role, a malformed trust document, ...).
+``NotAction``, a stale principal, an admin-equivalent role, ...): ``scan --sample`` exits 1.
+A malformed trust document (an ``error`` result, exit 2) is a separate example:
+``examples/malformed-trust-document.json`` in the source tree.
 ``data/sample/trustwarden.toml`` is a configuration that trusts one partner account.
 """
 

@@ -7,7 +7,8 @@ access errors surface before any output. The stream then yields
 account-id order, roles within an account in ARN order, so the same estate gives the same
 stream. The engine runs in the pipeline, not here. Accounts are scanned on ``workers``
 threads; at most ``4 * workers`` finished-but-not-yet-emitted accounts are held, so memory
-does not grow with the number of accounts. Nothing here prints; progress goes to a callback on the consumer's thread.
+does not grow with the number of accounts. Nothing here prints; progress goes to a callback
+on the consumer's thread.
 
 Closing the generator, or an exception (``KeyboardInterrupt``) while it waits, stops the
 scan: pending accounts are cancelled and running ones stop at their next page or role.
