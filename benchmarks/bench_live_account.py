@@ -33,7 +33,7 @@ from tests.aws.helpers import CallCounter, create_roles  # noqa: E402
 from tests.moto_process import moto_environment  # noqa: E402
 
 from trustwarden.model import RoleResult, Status  # noqa: E402
-from trustwarden.sources.aws.scanner import LiveScan, LiveScanOptions  # noqa: E402
+from trustwarden import AccountSource, scan  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -52,13 +52,13 @@ def latency(endpoint: str, seconds: float) -> Iterator[str]:
             os.environ["AWS_ENDPOINT_URL"] = endpoint
 
 
-def timed_scan(options: LiveScanOptions) -> tuple[float, Counter[str], Counter[str]]:
+def timed_scan(*, enrich: bool = False) -> tuple[float, Counter[str], Counter[str]]:
     """Wall time, calls by operation and statuses of one full scan (set-up included)."""
     counter = CallCounter()
     start = time.perf_counter()
-    scan = LiveScan(options, hooks=counter.hooks)
+    running = scan(AccountSource(enrich=enrich, hooks=counter.hooks))
     statuses: Counter[str] = Counter()
-    for event in scan.events():
+    for event in running:
         statuses[event.status.value if isinstance(event, RoleResult) else "skipped"] += 1
     return time.perf_counter() - start, counter.calls, statuses
 
@@ -112,12 +112,12 @@ def main() -> None:
         print(f"seeded {args.roles} roles in {time.perf_counter() - t0:.1f} s")
         with latency(endpoint, args.latency) as url:
             print(f"latency per request: {args.latency * 1000:.0f} ms")
-            plain = timed_scan(LiveScanOptions())
+            plain = timed_scan()
             show("scan", *plain)
             pages = plain[1]["iam.ListRoles"]
             other = sum(plain[1].values()) - pages
             print(f"    -> ListRoles pages {pages} (ceil({args.roles}/1000)), other calls {other}")
-            rich = timed_scan(LiveScanOptions(enrich=True))
+            rich = timed_scan(enrich=True)
             show("scan --enrich", *rich)
             non_pass = sum(n for s, n in rich[2].items() if s != Status.PASS.value)
             print(f"    -> {non_pass} non-pass roles enriched")

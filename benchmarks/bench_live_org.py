@@ -37,11 +37,8 @@ from tests.moto_process import moto_environment  # noqa: E402
 from trustwarden import __version__  # noqa: E402
 from trustwarden.formats import RenderOptions, RunInfo, get_format  # noqa: E402
 from trustwarden.model import RoleResult  # noqa: E402
-from trustwarden.sources.aws.scanner import (  # noqa: E402
-    DEFAULT_WORKERS,
-    LiveScan,
-    LiveScanOptions,
-)
+from trustwarden import OrganizationSource, scan  # noqa: E402
+from trustwarden.aws.options import DEFAULT_WORKERS  # noqa: E402
 
 MEMBER_ROLE = "TrustwardenAuditRole"
 
@@ -50,19 +47,14 @@ def child(accounts: list[str], workers: int, trace: bool) -> None:
     """One scan in this (fresh) process; print a JSON line with time and memory."""
     if trace:
         tracemalloc.start()
-    options = LiveScanOptions(
-        organization=True,
-        accounts=frozenset(accounts),
-        workers=workers,
-        max_attempts=10,
-    )
+    source = OrganizationSource(accounts=frozenset(accounts), workers=workers)
     start = time.perf_counter()
-    scan = LiveScan(options)
-    run = RunInfo(tool_version=__version__, settings=scan.settings, started_at="")
+    running = scan(source)
+    run = RunInfo(tool_version=__version__, settings=running.settings, started_at="")
     results = skipped = 0
     with Path(os.devnull).open("w", encoding="utf-8") as sink:
         writer = get_format("json").open(sink, run, RenderOptions())
-        for event in scan.events():
+        for event in running:
             if isinstance(event, RoleResult):
                 writer.add_result(event)
                 results += 1

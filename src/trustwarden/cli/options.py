@@ -322,7 +322,7 @@ AWS_OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--assume-role-external-id",
         metavar="ID",
-        help="External ID for --assume-role (fix: not the one to require, see --external-id).",
+        help="External ID for --assume-role (not the External ID that fix requires).",
     ),
     click.option(
         "--max-attempts",
