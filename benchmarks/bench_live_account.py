@@ -32,8 +32,8 @@ import boto3  # noqa: E402
 from tests.aws.helpers import CallCounter, create_roles  # noqa: E402
 from tests.moto_process import moto_environment  # noqa: E402
 
-from trustwarden.model import RoleResult, Status  # noqa: E402
 from trustwarden import AccountSource, scan  # noqa: E402
+from trustwarden.model import RoleResult, Status  # noqa: E402
 
 
 @contextlib.contextmanager

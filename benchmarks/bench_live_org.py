@@ -34,11 +34,14 @@ from bench_live_account import latency  # noqa: E402
 from tests.aws.helpers import seed_org  # noqa: E402
 from tests.moto_process import moto_environment  # noqa: E402
 
-from trustwarden import __version__  # noqa: E402
+from trustwarden import (  # noqa: E402
+    OrganizationSource,
+    __version__,
+    scan,
+)
+from trustwarden.aws.options import DEFAULT_WORKERS  # noqa: E402
 from trustwarden.formats import RenderOptions, RunInfo, get_format  # noqa: E402
 from trustwarden.model import RoleResult  # noqa: E402
-from trustwarden import OrganizationSource, scan  # noqa: E402
-from trustwarden.aws.options import DEFAULT_WORKERS  # noqa: E402
 
 MEMBER_ROLE = "TrustwardenAuditRole"
 
