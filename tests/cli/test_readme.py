@@ -117,3 +117,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert '"$py" -m pytest' in script
     assert "'.[dev]'" in script
+
+
+def test_python_api_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    text = README.read_text(encoding="utf-8")
+    match = re.search(r"<!-- example: python-api -->\n```python\n(?P<code>.*?)```\n", text, re.S)
+    assert match is not None, "README lacks the Python API example"
+    code = match["code"]
+    assert len(code.strip().splitlines()) <= 10
+    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own README's example
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("vendor-admin-access high arn:aws:iam::")
+    assert "calls sts:AssumeRole with no ExternalId" in out[1]
+    assert {line.split()[0] for line in out[:-1]} == {"vendor-admin-access", "vendor-notaction"}
+    assert out[-1].endswith("exit code 1")
