@@ -29,11 +29,14 @@ from trustwarden.errors import AwsAccessError
 from trustwarden.remediate.document import documents_equal, minify
 from trustwarden.remediate.journal import Journal, JournalWriteError
 from trustwarden.remediate.plan import Plan, PlanAction
-from trustwarden.remediate.store import StoreError, TrustPolicyStore
+from trustwarden.remediate.store import (
+    VERIFY_ATTEMPTS,
+    StoreError,
+    TrustPolicyStore,
+    read_back,
+)
 
 Sleep = Callable[[float], None]
-VERIFY_ATTEMPTS = 4  # reads after a write before it counts as not taken
-VERIFY_BACKOFF = 0.5  # seconds, doubled per attempt
 
 
 class OutcomeKind(StrEnum):
@@ -53,10 +56,6 @@ class ApplyOutcome:
     plan: Plan
     kind: OutcomeKind
     detail: str = ""
-
-
-class VerifyError(Exception):
-    """IAM did not show the document that was written."""
 
 
 def apply_plans(
@@ -123,15 +122,9 @@ class _Applier:
         return ApplyOutcome(plan, OutcomeKind.APPLIED, "changed and verified")
 
     def _read_back(self, role_name: str, expected: Mapping[str, Any]) -> dict[str, Any]:
-        delay = VERIFY_BACKOFF
-        for attempt in range(self.verify_attempts):
-            stored = self.store.read(role_name)
-            if documents_equal(stored, expected):
-                return stored
-            if attempt + 1 < self.verify_attempts:
-                self.sleep(delay)
-                delay *= 2
-        raise VerifyError("IAM shows a different trust policy than the one written")
+        return read_back(
+            self.store, role_name, expected, sleep=self.sleep, attempts=self.verify_attempts
+        )
 
     def _restore(self, plan: Plan, original: dict[str, Any], reason: str) -> ApplyOutcome:
         assert plan.after is not None

@@ -19,10 +19,7 @@ from trustwarden.errors import AwsAccessError
 from trustwarden.pipeline import RoleSelector
 from trustwarden.remediate.document import documents_equal, minify
 from trustwarden.remediate.journal import Intent, Journal, JournalContents, JournalWriteError
-from trustwarden.remediate.store import StoreError, TrustPolicyStore
-
-VERIFY_ATTEMPTS = 4
-VERIFY_BACKOFF = 0.5
+from trustwarden.remediate.store import StoreError, TrustPolicyStore, VerifyError, read_back
 
 
 class RollbackKind(StrEnum):
@@ -145,8 +142,8 @@ def _rollback_role(
         return RollbackOutcome(arn, name, RollbackKind.RESTORED, "would restore the original")
     try:
         store.write(name, minify(target))
-        _verify(store, name, target, sleep)
-    except (StoreError, _VerifyError) as exc:
+        read_back(store, name, target, sleep=sleep)
+    except (StoreError, VerifyError) as exc:
         return RollbackOutcome(arn, name, RollbackKind.FAILED, f"restore failed: {exc}")
     return RollbackOutcome(arn, name, RollbackKind.RESTORED, "original restored and verified")
 
@@ -166,23 +163,3 @@ def _unwind(
             state = intent.original
             target = state
     return target
-
-
-class _VerifyError(Exception):
-    pass
-
-
-def _verify(
-    store: TrustPolicyStore,
-    name: str,
-    expected: Mapping[str, Any],
-    sleep: Callable[[float], None],
-) -> None:
-    delay = VERIFY_BACKOFF
-    for attempt in range(VERIFY_ATTEMPTS):
-        if documents_equal(store.read(name), expected):
-            return
-        if attempt + 1 < VERIFY_ATTEMPTS:
-            sleep(delay)
-            delay *= 2
-    raise _VerifyError("IAM shows a different trust policy than the original written")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -9,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from trustwarden.aws.faults import describe, error_code, is_credential_problem
 from trustwarden.errors import PolicyError
 from trustwarden.policy import decode_document
+from trustwarden.remediate.document import documents_equal
 
 
 class StoreError(Exception):
@@ -23,6 +25,14 @@ class StoreError(Exception):
     def not_found(self) -> bool:
         """The role does not exist (any more)."""
         return self.code == "NoSuchEntity"
+
+
+VERIFY_ATTEMPTS = 4  # reads after a write before it counts as not taken
+VERIFY_BACKOFF = 0.5  # seconds, doubled per attempt
+
+
+class VerifyError(Exception):
+    """IAM did not show the document that was written."""
 
 
 class TrustPolicyStore(Protocol):
@@ -64,3 +74,28 @@ class IamTrustPolicyStore:
 
 def _store_error(exc: ClientError | BotoCoreError) -> StoreError:
     return StoreError(describe(exc), code=error_code(exc), credentials=is_credential_problem(exc))
+
+
+def read_back(
+    store: TrustPolicyStore,
+    role_name: str,
+    expected: Mapping[str, Any],
+    *,
+    sleep: Callable[[float], None],
+    attempts: int = VERIFY_ATTEMPTS,
+) -> dict[str, Any]:
+    """Read the role's policy until it equals ``expected`` (IAM is eventually consistent).
+
+    The one verify/back-off loop for ``fix --apply`` and ``rollback``: up to ``attempts``
+    reads, ``VERIFY_BACKOFF`` seconds apart, doubling. Raises :class:`VerifyError` when IAM
+    still shows something else, :class:`StoreError` when it cannot be read.
+    """
+    delay = VERIFY_BACKOFF
+    for attempt in range(max(1, attempts)):
+        stored = store.read(role_name)
+        if documents_equal(stored, expected):
+            return stored
+        if attempt + 1 < attempts:
+            sleep(delay)
+            delay *= 2
+    raise VerifyError("IAM shows a different trust policy than the one written")
