@@ -25,7 +25,7 @@ THIRD_PARTY = {"boto3", "botocore", "click", "rich"}
 
 # layer -> what it may import: trustwarden layers and third-party packages.
 ALLOWED: dict[str, set[str]] = {
-    **{name: CORE for name in CORE},
+    **dict.fromkeys(CORE, CORE),
     "engine": CORE | {"engine"},
     "pipeline": CORE | {"engine", "pipeline"},
     "aws": CORE | {"aws", "boto3", "botocore", "__init__"},
