@@ -28,6 +28,11 @@ def _action(headers: Message, body: bytes | None) -> str:
     return params.get("Action", [""])[0]
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away mid-answer (a killed CLI) is not worth a traceback."""
+
+
 @contextmanager
 def proxy(
     target: str, *, delay: float | Delay = 0.0, rewrite: Rewrite | None = None
@@ -75,7 +80,7 @@ def proxy(
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
