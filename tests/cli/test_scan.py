@@ -287,7 +287,8 @@ def test_unknown_format_in_config_file(cli: RunCli, tmp_path: Path) -> None:
     run = cli("scan", "--input", data("estate.json"))
     assert run.code == 2
     assert run.err == (
-        "trustwarden: error: unknown format 'jsno' (known: table, json)\nhint: did you mean json?\n"
+        "trustwarden: error: unknown format 'jsno' "
+        "(known: table, json, sarif, asff, ocsf, csv, junit, html)\nhint: did you mean json?\n"
     )
 
 
