@@ -2,9 +2,9 @@
 one per skipped item (status ``skipped``).
 
 Columns an auditor filters on, in a fixed order (:data:`COLUMNS`). Cells are safe to open in
-a spreadsheet: control characters are removed and a cell that starts with ``=``, ``+``,
-``-``, ``@`` (or a tab/carriage return) is prefixed with ``'`` so it is never run as a
-formula (CSV injection). Written as results arrive.
+a spreadsheet: control characters are removed and a cell that starts (after any spaces) with
+``=``, ``+``, ``-`` or ``@`` is prefixed with ``'`` so it is never run as a formula (CSV
+injection). Written as results arrive.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TextIO
 
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.findings import FindingRow, finding_rows, printable
-from trustwarden.model import RoleResult, Skipped
+from trustwarden.model import RoleResult, Skipped, Status
 
 COLUMNS = (
     "account_id",
@@ -35,13 +35,13 @@ COLUMNS = (
     "fingerprint",
     "source",
 )
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@")  # tabs and CRs are already spaces
 
 
 def safe_cell(value: str) -> str:
     """A cell a spreadsheet shows as text: no control characters, no leading formula sign."""
     value = printable(value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    return "'" + value if value.lstrip().startswith(FORMULA_PREFIXES) else value
 
 
 def row_cells(row: FindingRow) -> list[str]:
@@ -68,7 +68,7 @@ def row_cells(row: FindingRow) -> list[str]:
         row.principals,
         row.witness,
         row.message,
-        row.rule.remediation,
+        "" if row.status is Status.PASS else row.rule.remediation,
         "; ".join(row.rule.compliance),
         suppressed,
         "true" if row.baseline else "",
