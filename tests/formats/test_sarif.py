@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from tests.formats.builders import OWN, fail_result
 from tests.formats.sample import SETTINGS, sample_report
 from trustwarden.formats import render_report
 from trustwarden.formats.findings import finding_fingerprint
 from trustwarden.formats.sarif import artifact_uri
-from trustwarden.model import Report, Status
+from trustwarden.model import Origin, Report, Status
 from trustwarden.rules import RULES
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
@@ -103,3 +105,13 @@ def test_artifact_uris() -> None:
     assert artifact_uri("dir with space/a#b.json") == "dir%20with%20space/a%23b.json"
     assert artifact_uri("/abs/estate.json") == "file:///abs/estate.json"
     assert artifact_uri("C:\\x\\estate.json") == "file:///C:/x/estate.json"
+
+
+def test_a_live_role_has_only_a_logical_location() -> None:
+    live = fail_result("Live")
+    live = replace(live, role=replace(live.role, origin=Origin(source="aws", account_id=OWN)))
+    doc = sarif(Report(results=(live,)))
+    jsonschema.Draft4Validator(SCHEMA).validate(doc)
+    [location] = doc["runs"][0]["results"][0]["locations"]
+    assert "physicalLocation" not in location
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == live.role.arn
