@@ -87,3 +87,14 @@ def test_schema_command_prints_the_packaged_schema(cli: RunCli) -> None:
     assert schema["properties"]["schema_version"] == {"const": 1}
     bad = {"schema_version": 2}
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+
+
+def test_asff_product_arn_uses_the_configured_region(cli: RunCli) -> None:
+    run = cli(
+        "scan", "--input", data("estate.json"), "--format", "asff", env={"AWS_REGION": "eu-west-2"}
+    )
+    findings = json.loads(run.out)
+    assert findings
+    assert all(":securityhub:eu-west-2:" in f["ProductArn"] for f in findings)
+    default = json.loads(cli("scan", "--input", data("estate.json"), "--format", "asff").out)
+    assert all(":securityhub:us-east-1:" in f["ProductArn"] for f in default)
