@@ -91,7 +91,9 @@ def policy_html(result: RoleResult, labels: set[str]) -> str:
 
 
 def _dumps(value: object, indent: int | None = None) -> str:
-    return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    """JSON as UTF-8-safe text (a lone surrogate from the input becomes ``?``)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _finding_html(row: FindingRow) -> str:

@@ -75,7 +75,7 @@ def artifact_uri(file: str) -> str:
     path = PurePosixPath(file.replace("\\", "/"))
     if path.is_absolute():
         return path.as_uri()
-    return quote(str(path), safe="/")
+    return quote(str(path), safe="/", errors="surrogateescape")  # undecodable file names
 
 
 def result_to_sarif(row: FindingRow, rule_index: int) -> dict[str, Any]:
