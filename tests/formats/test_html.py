@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.formats.builders import fail_result
 from tests.formats.chromium import find_browser, headless_browser
 from tests.formats.sample import HOSTILE, SETTINGS, sample_report
 from trustwarden.formats import render_report
@@ -164,3 +165,11 @@ def test_a_preset_filter_in_the_link_and_the_csp_blocks_injected_requests(tmp_pa
         assert leaks == ["http://127.0.0.1:9/leak.png"]
         assert browser.blocked() == {"http://127.0.0.1:9/leak.png": "csp"}  # never sent
         assert any("Content Security Policy" in p for p in browser.problems())
+
+
+def test_details_start_open_unless_there_are_many() -> None:
+    assert page().count("<details class=") == page().count('" open>')
+    many = Report(results=tuple(fail_result(f"R{i}") for i in range(60)))
+    text = page(many)
+    assert text.count("<details class=") == 60
+    assert '" open>' not in text

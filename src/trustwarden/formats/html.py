@@ -34,6 +34,7 @@ STATUS_ORDER = (Status.FAIL, Status.WARN, Status.ERROR, Status.PASS)
 _STATUS_SORT = {Status.ERROR: "0", Status.FAIL: "1", Status.WARN: "2", Status.PASS: "3"}
 _SEVERITY_SORT = {s: str(len(SEVERITY_ORDER) - i) for i, s in enumerate(SEVERITY_ORDER)}
 CHART_ACCOUNTS = 12
+OPEN_DETAILS = 50  # more roles than this with details: they start collapsed
 
 
 def h(text: object) -> str:
@@ -221,7 +222,7 @@ class HtmlReportWriter:
         labels = {r.statement for r in rows if r.statement}
         return "\n".join(
             [
-                f'<details class="role {result.status.value}" id="role-{number}" open>',
+                f'<details class="role {result.status.value}" id="role-{number}">',
                 f'<summary><span class="badge {result.status.value}">{result.status.value}'
                 f"</span> {h(role.name)} <code>{h(role.arn)}</code></summary>",
                 f'<p><span class="label">Account:</span> {h(role.account_id)} · '
@@ -270,8 +271,9 @@ class HtmlReportWriter:
         write("</tbody></table>\n")
         if self._details:
             write('<h2 id="details">Details</h2>\n')
+            expand = len(self._details) <= OPEN_DETAILS
             for _, detail in sorted(self._details):
-                write(detail + "\n")
+                write((detail.replace(">", " open>", 1) if expand else detail) + "\n")
         if self._skipped:
             write('<h2 id="skipped">Not audited</h2>\n<ul>\n')
             for s in self._skipped:
