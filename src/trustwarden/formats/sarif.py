@@ -75,7 +75,10 @@ def artifact_uri(file: str) -> str:
     path = PurePosixPath(file.replace("\\", "/"))
     if path.is_absolute():
         return path.as_uri()
-    return quote(str(path), safe="/", errors="surrogateescape")  # undecodable file names
+    try:  # a file name that was not UTF-8 on disk (os.fsdecode) gets its original bytes back
+        return quote(str(path), safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return quote(str(path), safe="/", errors="surrogatepass")
 
 
 def result_to_sarif(row: FindingRow, rule_index: int) -> dict[str, Any]:
