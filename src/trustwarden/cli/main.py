@@ -50,6 +50,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "explain": "trustwarden.cli.explain:explain_command",
     "fix": "trustwarden.cli.fix:fix_command",
     "rollback": "trustwarden.cli.rollback:rollback_command",
+    "schema": "trustwarden.cli.schema:schema_command",
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {

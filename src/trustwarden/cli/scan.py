@@ -131,6 +131,7 @@ def scan_command(
         options = RenderOptions(
             color=output is None and app.wants_color(app.stdout),
             width=app.width(app.stdout) if output is None else None,
+            region=live.region or app.env.get("AWS_REGION") or app.env.get("AWS_DEFAULT_REGION"),
         )
         run = RunInfo(
             tool_version=__version__, settings=opened.settings, started_at=app.timestamp()
