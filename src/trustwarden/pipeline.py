@@ -25,6 +25,7 @@ from typing import Protocol
 from trustwarden.config import FAIL_ON_VALUES
 from trustwarden.errors import ConfigError, ExitCode
 from trustwarden.model import Role, RoleResult, Settings, Severity, Skipped, Status
+from trustwarden.redact import exception_text
 
 Item = Role | Skipped
 Event = RoleResult | Skipped
@@ -318,7 +319,7 @@ def _internal_error(role: Role, exc: Exception) -> RoleResult:
         role=role,
         status=Status.ERROR,
         severity=Severity.MEDIUM,
-        error=f"internal error while evaluating: {type(exc).__name__}: {exc}",
+        error=f"internal error while evaluating: {exception_text(exc)}",
     )
 
 

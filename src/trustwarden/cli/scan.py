@@ -2,8 +2,8 @@
 
 The command is a thin loop: resolve settings, open the source (set-up errors surface before
 any output), open the output, then stream each event to the format's writer while counting
-verdicts for the exit code. Ctrl-C closes the report with what was finished (marked
-incomplete) and exits 130.
+verdicts for the exit code. Ctrl-C (or SIGTERM) closes the report with what was finished
+(marked incomplete) and exits 130 (143).
 """
 
 from __future__ import annotations
@@ -31,14 +31,15 @@ from trustwarden.cli.options import (
     role_option,
     trust_options,
 )
-from trustwarden.errors import ExitCode
+from trustwarden.errors import ExitCode, Terminated
 from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.pipeline import STATUSES, exit_code, scan
 
-#: ``--output VALUE`` that is surely a format name (the AWS CLI's ``--output json`` habit).
-_FORMAT_LIKE = frozenset({"json", "table", "text", "yaml", "yaml-stream", "sarif", "csv"})
+#: ``--output`` values that are format names, not files (the AWS CLI's ``--output json`` habit):
+#: trustwarden's formats and the AWS CLI's.
+_AWS_CLI_OUTPUTS = ("json", "table", "text", "yaml", "yaml-stream")
 
 
 def scan_exit_code(counts: Mapping[str, int], skipped: int, fail_on: str) -> ExitCode:
@@ -49,9 +50,10 @@ def scan_exit_code(counts: Mapping[str, int], skipped: int, fail_on: str) -> Exi
 def check_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     """``--output json`` is the AWS CLI's format flag, not a file name: a usage error."""
     del param
-    if value is not None and str(value).lower() in _FORMAT_LIKE and not value.exists():
+    name = str(value).lower() if value is not None else ""
+    if value is not None and name in {*format_names(), *_AWS_CLI_OUTPUTS} and not value.exists():
         raise click.UsageError(
-            f"--output takes a file name, not a format: use --format {str(value).lower()} "
+            f"--output takes a file name, not a format: use --format {name} "
             "(and --output FILE to write to a file)",
             ctx=ctx,
         )
@@ -145,6 +147,7 @@ def scan_command(
         options = RenderOptions(
             color=output is None and app.wants_color(app.stdout),
             width=app.width(app.stdout) if output is None else None,
+            region=aws.region or app.env.get("AWS_REGION") or app.env.get("AWS_DEFAULT_REGION"),
         )
         run = RunInfo(
             tool_version=__version__,
@@ -155,7 +158,7 @@ def scan_command(
         writer = fmt.open(target.stream, run, options)
         # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
-        complete = True
+        stopped: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (Terminated)
         if bar is not None:
             bar.start()
         try:
@@ -166,18 +169,21 @@ def scan_command(
                         app.warn(f"skipped {event.what}: {event.reason}")
                 elif isinstance(event, RoleResult):
                     writer.add_result(event)
-        except KeyboardInterrupt:
-            complete = False
+        except KeyboardInterrupt as exc:
+            stopped = exc
             running.close()  # stops a live scan's workers
         finally:
             if bar is not None:
                 bar.stop()
-        writer.close(finished_at=app.timestamp(), complete=complete)
+        writer.close(finished_at=app.timestamp(), complete=stopped is None)
         target.commit()
     except BaseException:
         target.discard()
         raise
-    if not complete:
+    if stopped is not None:
+        if isinstance(stopped, Terminated):
+            app.error("terminated: the report holds the roles finished so far")
+            return ExitCode.TERMINATED
         app.error("interrupted: the report holds the roles finished so far")
         return ExitCode.INTERRUPTED
     code = running.exit_code()

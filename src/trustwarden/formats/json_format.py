@@ -13,7 +13,8 @@ Layout (fields marked * are optional)::
      "tool": {"name": "trustwarden", "version": "..."},
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
                   "findings": [{"code", "title"*, "status", "statement", "principals",
-                                "message", "witness"*, "owners"*, "notes", "help_uri"*}],
+                                "message", "witness"*, "owners"*, "notes", "help_uri"*,
+                                "remediation"*, "compliance"*}],
                   "error"* (status error only), "origin", "facts"*, "fingerprint"*}],
      "skipped": [{"what", "reason", "account_id"}],
      "summary": {"fail", "warn", "pass", "error"},
@@ -24,6 +25,10 @@ Layout (fields marked * are optional)::
 ``last_used``, ``last_used_region``, ``tags``, ``enriched``, ``enrich_error``,
 ``permission_problems``, ``permissions``); only known facts are written.
 
+The JSON Schema of this layout ships in the package (:func:`report_schema`, ``trustwarden
+schema``). ``title``, ``help_uri``, ``remediation`` and ``compliance`` come from the rule
+catalog (left out for a code the catalog does not know).
+
 ``owners`` maps the accounts of a finding's principals and witness to their owners' names,
 for the accounts that ``Settings.known_accounts`` names (``--known-accounts``); it is left out
 when none is known.
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any, TextIO
 
 from trustwarden.engine.describe import principal_account
@@ -98,6 +104,8 @@ def finding_to_json(finding: Finding, known: Mapping[str, str] | None = None) ->
     data["notes"] = list(finding.notes)
     if rule is not None:
         data["help_uri"] = rule.help_uri
+        data["remediation"] = rule.remediation
+        data["compliance"] = list(rule.compliance)
     return data
 
 
@@ -189,6 +197,11 @@ def tool_to_json(version: str) -> dict[str, str]:
     return {"name": TOOL_NAME, "version": version}
 
 
+def report_schema() -> str:
+    """The JSON Schema of the report (``trustwarden/data/report.schema.json``), as text."""
+    return (resources.files("trustwarden") / "data" / "report.schema.json").read_text("utf-8")
+
+
 def _line(value: object) -> str:
     """``value`` as one line of JSON."""
     return json.dumps(value, separators=_SEPARATORS, allow_nan=False)
@@ -269,6 +282,7 @@ __all__ = [
     "finding_owners",
     "finding_to_json",
     "origin_to_json",
+    "report_schema",
     "result_to_json",
     "skipped_to_json",
     "tool_to_json",

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from trustwarden.aws.faults import describe, error_code, is_credential_problem
+from trustwarden.aws.faults import AWS_ERRORS, describe, error_code, is_credential_problem
 from trustwarden.errors import PolicyError
 from trustwarden.policy import decode_document
 from trustwarden.remediate.document import documents_equal
@@ -57,7 +55,7 @@ class IamTrustPolicyStore:
         """``GetRole`` and decode its trust policy."""
         try:
             response = self._iam.get_role(RoleName=role_name)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise _store_error(exc) from exc
         try:
             return decode_document(response["Role"]["AssumeRolePolicyDocument"])
@@ -68,11 +66,11 @@ class IamTrustPolicyStore:
         """``UpdateAssumeRolePolicy`` with ``document`` exactly as given."""
         try:
             self._iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=document)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise _store_error(exc) from exc
 
 
-def _store_error(exc: ClientError | BotoCoreError) -> StoreError:
+def _store_error(exc: Exception) -> StoreError:
     return StoreError(describe(exc), code=error_code(exc), credentials=is_credential_problem(exc))
 
 

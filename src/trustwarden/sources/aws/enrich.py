@@ -15,9 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from trustwarden.aws.faults import describe
+from trustwarden.aws.faults import AWS_ERRORS, describe
 from trustwarden.errors import PolicyError
 from trustwarden.model import Permissions, Role
 from trustwarden.policy import decode_document
@@ -44,7 +42,7 @@ class PolicyDocuments:
                 version = self._iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
                 raw = self._iam.get_policy_version(PolicyArn=arn, VersionId=version)
                 doc = _decoded(raw["PolicyVersion"].get("Document"))
-            except (ClientError, BotoCoreError):
+            except AWS_ERRORS:
                 doc = None
             self._docs[arn] = doc
             return doc
@@ -114,5 +112,5 @@ def fetch_facts(iam: Any, role: Role, documents: PolicyDocuments) -> Role:
     """:func:`enrich_role`, or on an AWS failure the role with ``facts.enrich_error`` set."""
     try:
         return enrich_role(iam, role, documents)
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         return replace(role, facts=replace(role.facts, enrich_error=describe(exc)))

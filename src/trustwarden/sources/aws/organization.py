@@ -11,9 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from trustwarden.aws.faults import describe
+from trustwarden.aws.faults import AWS_ERRORS, describe
 from trustwarden.aws.session import AwsContext
 from trustwarden.errors import AwsAccessError, ConfigError
 
@@ -98,6 +96,6 @@ def read_organization(ctx: AwsContext, *, client: Any = None) -> Organization:
             if not token:
                 break
             kwargs["NextToken"] = token
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise AwsAccessError(f"listing the organization: {describe(exc)}", _ORG_HINT) from None
     return Organization(id=org_id, accounts=tuple(sorted(accounts, key=lambda a: a.id)))

@@ -29,6 +29,7 @@ from trustwarden.aws.session import AwsContext, EventHooks, assume
 from trustwarden.errors import ConfigError
 from trustwarden.model import Role, Settings, Skipped
 from trustwarden.pipeline import Item, Opened
+from trustwarden.redact import exception_text
 from trustwarden.sources.aws.account import iter_roles
 from trustwarden.sources.aws.enrich import PolicyDocuments, fetch_facts
 from trustwarden.sources.aws.organization import (
@@ -264,7 +265,9 @@ class _LiveRun:
         except _EnterError as exc:
             reason = str(exc)
         except Exception as exc:  # noqa: BLE001 - one account never stops the others
-            reason = describe(exc) if is_aws_failure(exc) else f"internal error: {exc!r}"
+            reason = (
+                describe(exc) if is_aws_failure(exc) else f"internal error: {exception_text(exc)}"
+            )
         self.counters.add(done=1, errors=1)
         return [Skipped(what, reason, target.account_id)]
 
