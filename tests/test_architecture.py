@@ -20,12 +20,14 @@ CORE = {
     "files",
     "known_accounts",
     "jsonvalues",
+    "redact",
 }
 THIRD_PARTY = {"boto3", "botocore", "click", "rich"}
 
 # layer -> what it may import: trustwarden layers and third-party packages.
 ALLOWED: dict[str, set[str]] = {
     **dict.fromkeys(CORE, CORE),
+    "redact": CORE | {"aws"},  # describes botocore's exceptions through aws.faults, lazily
     "engine": CORE | {"engine"},
     "pipeline": CORE | {"engine", "pipeline"},
     "aws": CORE | {"aws", "boto3", "botocore", "__init__"},

@@ -91,7 +91,7 @@ def test_an_unexpected_botocore_error_in_a_command_is_exit_3_without_its_body(
     def explode(*args: object, **kwargs: object) -> None:
         raise ResponseParserError(f"invalid XML received: {BODY}")
 
-    monkeypatch.setattr(scan, "open_scan_events", explode)
+    monkeypatch.setattr(scan, "scan_source", explode)
     for debug in ([], ["--debug"]):
         out, err = io.StringIO(), io.StringIO()
         code = main([*debug, "scan", "--sample"], stdout=out, stderr=err, env={})
