@@ -8,8 +8,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.parsers import ResponseParserError
-from trustwarden.aws.faults import describe, is_aws_failure
 
+from trustwarden.aws.faults import describe, is_aws_failure
 from trustwarden.cli import scan
 from trustwarden.cli.main import main
 from trustwarden.redact import exception_text, format_traceback, from_aws_library
