@@ -14,11 +14,11 @@ import pytest
 import trustwarden.pipeline as pipeline_module
 import trustwarden.sources.local as local_module
 from tests.cli.conftest import DATA, RunCli, data
-from trustwarden.cli.scan import scan_exit_code
 from trustwarden.engine import Request, evaluate_request
 from trustwarden.errors import ExitCode
 from trustwarden.formats.json_format import report_schema
 from trustwarden.model import Settings, Skipped, Witness
+from trustwarden.pipeline import exit_code
 from trustwarden.policy import decode_document, parse_policy
 from trustwarden.sources.sample import sample_paths
 
@@ -236,7 +236,7 @@ def test_quiet_silences_warnings_not_errors(cli: RunCli) -> None:
 def test_exit_code_table(
     counts: dict[str, int], skipped: int, fail_on: str, expected: ExitCode
 ) -> None:
-    assert scan_exit_code(counts, skipped, fail_on) is expected
+    assert exit_code(counts, skipped, fail_on) is expected
 
 
 # --------------------------------------------------------------------------- settings

@@ -1,8 +1,9 @@
 """``trustwarden scan``: evaluate every role of a source and write a report.
 
-The command is a thin loop: resolve settings, open the source (set-up errors surface before
-any output), open the output, then stream each event to the format's writer while counting
-verdicts for the exit code. Ctrl-C (or SIGTERM) closes the report with what was finished
+The command is a thin loop: resolve settings, pick the source, start
+:func:`trustwarden.pipeline.scan` (set-up errors surface before any output), open the
+output, then hand each event to the format's writer; the scan counts verdicts for the exit
+code. Ctrl-C (or SIGTERM) closes the report with what was finished
 (marked incomplete) and exits 130 (143).
 """
 
@@ -35,16 +36,11 @@ from trustwarden.errors import ExitCode, Terminated
 from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
 from trustwarden.model import RoleResult, Skipped, Status
-from trustwarden.pipeline import STATUSES, exit_code, scan
+from trustwarden.pipeline import STATUSES, scan
 
 #: ``--output`` values that are format names, not files (the AWS CLI's ``--output json`` habit):
 #: trustwarden's formats and the AWS CLI's.
 _AWS_CLI_OUTPUTS = ("json", "table", "text", "yaml", "yaml-stream")
-
-
-def scan_exit_code(counts: Mapping[str, int], skipped: int, fail_on: str) -> ExitCode:
-    """The documented exit code for a finished scan (see :func:`trustwarden.pipeline.exit_code`)."""
-    return exit_code(counts, skipped, fail_on)
 
 
 def check_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
@@ -227,4 +223,4 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-__all__ = ["OutputTarget", "scan_command", "scan_exit_code"]
+__all__ = ["OutputTarget", "check_output", "scan_command"]
