@@ -152,7 +152,7 @@ def read_roles(source: Source, settings: Settings) -> tuple[Iterator[Item], Open
     return select(opened.roles, RoleSelector(settings.roles)), opened
 
 
-def find_role(source: Source, settings: Settings, query: str) -> tuple[Role, list[Skipped]]:
+def find_role(items: Iterable[Item], query: str) -> tuple[Role, list[Skipped]]:
     """The one role whose name or ARN is ``query`` (or that the pattern ``query`` matches);
     an exact-case name wins over names that differ only in case.
 
@@ -162,7 +162,7 @@ def find_role(source: Source, settings: Settings, query: str) -> tuple[Role, lis
     selector = RoleSelector([query])
     matches: list[Role] = []
     skipped: list[Skipped] = []
-    for item in source.open(settings).roles:
+    for item in items:
         if isinstance(item, Skipped):
             skipped.append(item)
         elif selector.matches(item):

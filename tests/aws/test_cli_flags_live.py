@@ -120,3 +120,46 @@ def test_rollback_literal_role_not_in_journal_names_the_closest(
     done = run("rollback", str(journal), "--yes", "--role", "vendor-0000", cwd=tmp_path)
     assert done.code == 2
     assert "no role 'vendor-0000' in the journal (closest: vendor-0000" in done.err
+
+
+def test_enrich_facts_in_table_json_and_explain(moto_env: MotoServer, tmp_path: Path) -> None:
+    iam = boto3.client("iam")
+    create_roles(iam, 1, prefix="xacct", trust=TRUST_OTHER_ACCOUNT)
+    iam.tag_role(RoleName="xacct-00000", Tags=[{"Key": "team", "Value": "blue"}])
+    table = run("scan", "--enrich", cwd=tmp_path)
+    assert table.code == 1
+    assert "tags: team=blue" in table.out
+    assert "never used (per IAM)" in table.out
+    report = json.loads(run("scan", "--enrich", "--format", "json", cwd=tmp_path).out)
+    facts = report["results"][0]["facts"]
+    assert facts["tags"] == {"team": "blue"}
+    assert facts["enriched"] is True
+    assert facts["permissions"] == {"managed_policies": [], "documents": 0}
+    explained = run("explain", "--enrich", "--role", "xacct-00000", cwd=tmp_path)
+    assert "Role facts: tags: team=blue" in explained.out
+    plain = run("explain", "--role", "xacct-00000", cwd=tmp_path)
+    assert "Role facts" not in plain.out  # ListRoles has no tags: shown only when fetched
+
+
+def test_enrich_error_is_reported_not_silent(
+    moto_env: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.aws.helpers import Injector  # noqa: PLC0415
+    from trustwarden.sources.aws import scanner  # noqa: PLC0415
+
+    create_roles(boto3.client("iam"), 1, prefix="xacct", trust=TRUST_OTHER_ACCOUNT)
+    deny = Injector(
+        lambda p, _: (
+            (403, "AccessDenied", "no iam:GetRole") if p.get("Action") == "GetRole" else None
+        )
+    )
+    real = scanner.AccountSource
+
+    def with_fault(**kwargs: object) -> object:
+        return real(**kwargs, hooks=[("before-send.iam", deny)])  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scanner, "AccountSource", with_fault)
+    report = json.loads(run("scan", "--enrich", "--format", "json", cwd=tmp_path).out)
+    assert "GetRole: AccessDenied" in report["results"][0]["facts"]["enrich_error"]
+    table = run("scan", "--enrich", cwd=tmp_path)
+    assert "facts not fetched: GetRole: AccessDenied" in " ".join(table.out.split())

@@ -8,18 +8,8 @@ import pytest
 
 from tests.cli.conftest import RunCli, data
 from trustwarden.errors import ConfigError
-from trustwarden.model import Role, Settings, Skipped
-from trustwarden.pipeline import Item, Opened, find_role
-
-
-class ListSource:
-    """A source over a list (the protocol needs nothing more than ``open``)."""
-
-    def __init__(self, items: list[Item]) -> None:
-        self.items = items
-
-    def open(self, settings: Settings) -> Opened:
-        return Opened(roles=iter(self.items), settings=settings)
+from trustwarden.model import Role, Skipped
+from trustwarden.pipeline import find_role
 
 
 def test_explain_a_failing_role(cli: RunCli) -> None:
@@ -190,11 +180,9 @@ def _role(name: str, account: str = "111122223333") -> Role:
 
 
 def test_find_role_prefers_exact_over_case_folded() -> None:
-    exact, _ = find_role(ListSource([_role("admin"), _role("Admin")]), Settings(), "Admin")
+    exact, _ = find_role([_role("admin"), _role("Admin")], "Admin")
     assert exact.name == "Admin"
-    folded, skipped = find_role(
-        ListSource([_role("Admin"), Skipped("f", "r")]), Settings(), "ADMIN"
-    )
+    folded, skipped = find_role([_role("Admin"), Skipped("f", "r")], "ADMIN")
     assert folded.name == "Admin"
     assert skipped == [Skipped("f", "r")]
 
@@ -202,5 +190,5 @@ def test_find_role_prefers_exact_over_case_folded() -> None:
 def test_find_role_caps_the_candidate_list() -> None:
     roles = [_role("Same", f"{i:012d}") for i in range(8)]
     with pytest.raises(ConfigError) as caught:
-        find_role(ListSource(list(roles)), Settings(), "Same")
+        find_role(roles, "Same")
     assert caught.value.message.endswith("and 3 more")

@@ -9,6 +9,7 @@ import click
 from trustwarden import __version__
 from trustwarden.aws.options import AwsOptions
 from trustwarden.cli.options import (
+    ENRICH_OPTION,
     AppContext,
     SourceSpec,
     TrustSpec,
@@ -44,6 +45,7 @@ from trustwarden.pipeline import exit_code, find_role
     show_default=True,
     help="Words for people, or JSON (the scan result plus an `explanation` array).",
 )
+@ENRICH_OPTION
 @fail_on_option
 @pass_app
 def explain_command(
@@ -54,20 +56,25 @@ def explain_command(
     trust: TrustSpec,
     roles: str,
     format_name: str,
+    enrich: bool,
     fail_on: str | None,
 ) -> int:
     """Explain one role's verdict, statement by statement, with a witness for fails.
 
-    The role comes from --input/--sample, else from the live account of the credentials.
+    The role comes from --input/--sample, else from the live account of the credentials
+    (--enrich adds its last use, tags and permissions).
     """
     from trustwarden.engine import analyze_role  # noqa: PLC0415 - the engine loads on use
 
     config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on)
     settings = config.settings
-    role, skipped = find_role(build_source(source, aws, app=app), settings, roles)
+    opened = build_source(source, aws, app=app, enrich=enrich).open(settings)
+    role, skipped = find_role(opened.roles, roles)
     for item in skipped:
         app.warn(f"skipped {item.what}: {item.reason}")
-    result = analyze_role(role, settings, explain=True)
+    if opened.enrich is not None:
+        role = opened.enrich(role)  # last use, tags and permissions (severity)
+    result = analyze_role(role, opened.settings, explain=True)
     if format_name == "json":
         from trustwarden.formats.json_format import (  # noqa: PLC0415
             SCHEMA_VERSION,

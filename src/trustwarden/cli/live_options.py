@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from trustwarden.aws.options import DEFAULT_MEMBER_ROLE, DEFAULT_WORKERS, MAX_WORKERS, AwsOptions
-from trustwarden.cli.options import AppContext, SourceSpec, build_source
+from trustwarden.cli.options import ENRICH_OPTION, AppContext, SourceSpec, build_source
 from trustwarden.errors import ConfigError
 from trustwarden.pipeline import Source
 
@@ -85,12 +85,7 @@ ORG_OPTIONS: list[Callable[[Any], Any]] = [
         metavar="N",
         help=f"Accounts scanned at once (default: {DEFAULT_WORKERS}).",
     ),
-    click.option(
-        "--enrich",
-        is_flag=True,
-        help="For roles that are not pass: fetch last use, tags and permissions (shown in the "
-        "report; admin-equivalent roles get a higher severity).",
-    ),
+    ENRICH_OPTION,
 ]
 
 _NAMES = (

@@ -376,6 +376,15 @@ def _aws_options(
     )
 
 
+ENRICH_OPTION = click.option(
+    "--enrich",
+    is_flag=True,
+    help="Live roles that are not pass: fetch last use, tags and permissions (shown in the "
+    "report; admin-equivalent roles get a higher severity).",
+)
+"""``--enrich``, the same in ``scan`` and ``explain``; passes ``enrich: bool``."""
+
+
 ROLE_HELP = (
     "Only this role: its name or ARN, or a shell pattern on names (case-insensitive; "
     "repeatable). A name or ARN that matches no role is an error."
@@ -543,6 +552,7 @@ __all__ = [
     "AWS_OPTIONS",
     "SOURCE_OPTIONS",
     "TRUST_OPTIONS",
+    "ENRICH_OPTION",
     "AppContext",
     "ResolvedConfig",
     "SourceSpec",

@@ -239,6 +239,7 @@ class _LiveRun:
                     return
                 pending.append(pool.submit(self._scan_account, target))
 
+        finished = False
         try:
             tick()
             yield from self.planned
@@ -253,8 +254,10 @@ class _LiveRun:
                 tick()
                 yield from batch
             tick()
+            finished = True
         finally:
-            self.stop.set()
+            if not finished:  # closed or interrupted: workers and enrichment stop
+                self.stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _scan_account(self, target: _Target) -> list[Item]:
