@@ -550,9 +550,9 @@ def fail_on_option(command: F) -> F:
 
 __all__ = [
     "AWS_OPTIONS",
+    "ENRICH_OPTION",
     "SOURCE_OPTIONS",
     "TRUST_OPTIONS",
-    "ENRICH_OPTION",
     "AppContext",
     "ResolvedConfig",
     "SourceSpec",
