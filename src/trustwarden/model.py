@@ -123,16 +123,13 @@ class Permissions:
 class RoleFacts:
     """What a source knows about a role besides its trust policy (shown in reports).
 
-    Sources fill what they read (``get-account-authorization-details`` has tags and last
-    use; ``ListRoles`` has neither); ``--enrich`` fetches the rest from IAM for roles that are
-    not ``pass``. ``enrich_error`` says why enrichment failed (e.g. no ``iam:GetRole``), so a
+    Only facts that reports show are kept. Sources fill what they read
+    (``get-account-authorization-details`` has tags and last use; ``ListRoles`` has
+    neither); ``--enrich`` fetches the rest from IAM for roles that are not ``pass``. ``enrich_error`` says why enrichment failed (e.g. no ``iam:GetRole``), so a
     missing fact is never silently read as "unused" or "not admin".
     """
 
     path: str | None = None
-    role_id: str | None = None
-    created: str | None = None
-    description: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
     last_used: str | None = None  # ISO 8601, as IAM gives it
     last_used_region: str | None = None

@@ -135,10 +135,16 @@ class RoleSelector:
         return f"{n} role name{'' if n == 1 else 's'} seen, none similar"
 
 
-def select(items: Iterable[Item], selector: RoleSelector) -> Iterator[Item]:
+def select(items: Iterable[Item], selector: RoleSelector) -> Iterable[Item]:
     """The selected roles and every skipped item; then a :class:`Skipped` item per literal
     ``--role`` that matched nothing (so it is reported and exits 2, with the closest names).
     """
+    if not selector:
+        return items
+    return _selected(items, selector)
+
+
+def _selected(items: Iterable[Item], selector: RoleSelector) -> Iterator[Item]:
     for item in items:
         if isinstance(item, Skipped) or selector.matches(item):
             yield item
@@ -149,7 +155,7 @@ def select(items: Iterable[Item], selector: RoleSelector) -> Iterator[Item]:
 def read_roles(source: Source, settings: Settings) -> tuple[Iterator[Item], Opened]:
     """Open ``source`` and select the roles ``settings.roles`` names (for ``fix``)."""
     opened = source.open(settings)
-    return select(opened.roles, RoleSelector(settings.roles)), opened
+    return iter(select(opened.roles, RoleSelector(settings.roles))), opened
 
 
 def find_role(items: Iterable[Item], query: str) -> tuple[Role, list[Skipped]]:
@@ -280,38 +286,47 @@ def analyze(items: Iterable[Item], settings: Settings) -> Iterator[Event]:
 
     source = iter(items)
     held: deque[Skipped] = deque()
-    current: list[Role] = []  # the role the engine pulled last
-    reading = [False]  # True while the source is producing the next item
+    current: list[Role | None] = [None]  # the role the engine pulled and has not answered
 
     def roles() -> Iterator[Role]:
-        while True:
-            reading[0] = True
-            item = next(source, None)
-            reading[0] = False
-            if item is None:
-                return
-            if isinstance(item, Skipped):
-                held.append(item)
-                continue
-            current[:] = [item]
-            yield item
+        try:
+            for item in source:
+                if isinstance(item, Skipped):
+                    held.append(item)
+                else:
+                    current[0] = item
+                    yield item
+        except Exception as exc:
+            raise _SourceError(exc) from exc
 
     while True:
         try:
             for result in analyze_roles(roles(), settings):
-                current.clear()
+                current[0] = None
                 while held:
                     yield held.popleft()
                 yield result
+        except _SourceError as exc:
+            raise exc.error from exc.error.__cause__
         except Exception as exc:
-            if reading[0] or not current:
+            failed = current[0]
+            if failed is None:
                 raise
+            current[0] = None
             while held:
                 yield held.popleft()
-            yield _internal_error(current.pop(), exc)
+            yield _internal_error(failed, exc)
             continue  # a fresh engine run for the rest of the source
         break
     yield from held
+
+
+class _SourceError(Exception):
+    """An exception from the source itself (not the engine): it propagates unchanged."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _internal_error(role: Role, exc: Exception) -> RoleResult:

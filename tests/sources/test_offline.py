@@ -112,7 +112,6 @@ def test_list_roles() -> None:
     assert [r.origin.pointer for r in roles] == ["/Roles/0", "/Roles/1"]
     assert {r.origin.source for r in roles} == {"list-roles"}
     assert roles[0].permissions is None  # list-roles says nothing about permissions
-    assert roles[0].facts.description == "Read-only access for a vendor"
     assert roles[1].facts.path == "/service-role/"
     assert roles[1].arn.endswith(":role/service-role/lambda-exec")
     statuses = [analyze_role(r, Settings()).status for r in roles]

@@ -290,31 +290,25 @@ def _skipped(
 def _facts(entry: dict[str, Any], problems: tuple[str, ...] = ()) -> RoleFacts:
     """The facts reports may show (path, tags, last use...), as the live source reads them."""
     get = entry.get
-
-    def text(value: object) -> str | None:
-        return value if isinstance(value, str) else None
-
+    path = get("Path")
     tags = get("Tags")
-    pairs = (
-        tuple(
+    pairs: tuple[tuple[str, str], ...] = ()
+    if tags and isinstance(tags, list):
+        pairs = tuple(
             (str(t["Key"]), str(t.get("Value", "")))
             for t in tags
             if isinstance(t, dict) and "Key" in t
         )
-        if isinstance(tags, list)
-        else ()
-    )
+    used, region = None, None
     last_used = get("RoleLastUsed")
-    used = last_used if isinstance(last_used, dict) else {}
+    if last_used and isinstance(last_used, dict):
+        used, region = last_used.get("LastUsedDate"), last_used.get("Region")
     return RoleFacts(
-        path=text(get("Path")),
-        role_id=text(get("RoleId")),
-        created=text(get("CreateDate")),
-        description=text(get("Description")),
-        tags=pairs,
-        last_used=text(used.get("LastUsedDate")),
-        last_used_region=text(used.get("Region")),
-        permission_problems=problems,
+        path if isinstance(path, str) else None,
+        pairs,
+        used if isinstance(used, str) else None,
+        region if isinstance(region, str) else None,
+        problems,
     )
 
 

@@ -8,7 +8,6 @@ is dropped before the next one is fetched.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from trustwarden.aws.session import AwsContext
@@ -16,16 +15,6 @@ from trustwarden.model import Origin, Role, RoleFacts
 
 #: The largest page ``ListRoles`` serves.
 PAGE_SIZE = 1000
-
-
-def _iso(value: object) -> str | None:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value) if value is not None else None
-
-
-def _text(value: object) -> str | None:
-    return str(value) if value is not None else None
 
 
 def role_from_listing(item: Mapping[str, Any], *, account_id: str, source: str = "aws") -> Role:
@@ -38,12 +27,8 @@ def role_from_listing(item: Mapping[str, Any], *, account_id: str, source: str =
     name = str(item.get("RoleName", ""))
     parts = arn.split(":")
     owner = parts[4] if len(parts) > 5 and parts[4] else account_id
-    facts = RoleFacts(
-        path=_text(item.get("Path")),
-        role_id=_text(item.get("RoleId")),
-        created=_iso(item.get("CreateDate")),
-        description=_text(item.get("Description")),
-    )
+    path = item.get("Path")
+    facts = RoleFacts(path=str(path)) if path is not None else RoleFacts()
     return Role(
         arn=arn,
         name=name,
