@@ -125,8 +125,9 @@ class RoleFacts:
 
     Only facts that reports show are kept. Sources fill what they read
     (``get-account-authorization-details`` has tags and last use; ``ListRoles`` has
-    neither); ``--enrich`` fetches the rest from IAM for roles that are not ``pass``. ``enrich_error`` says why enrichment failed (e.g. no ``iam:GetRole``), so a
-    missing fact is never silently read as "unused" or "not admin".
+    neither); ``--enrich`` fetches the rest from IAM for roles that are not ``pass``.
+    ``enrich_error`` says why enrichment failed (e.g. no ``iam:GetRole``), so a missing fact
+    is never silently read as "unused" or "not admin".
     """
 
     path: str | None = None
