@@ -22,6 +22,7 @@ Only boto3 and the engine are imported: no click, no rich (checked by a test).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -67,7 +68,7 @@ Evaluation = dict[str, Any]
 
 @dataclass
 class _Cache:
-    """Lists that are the same for every invocation, kept for :data:`CACHE_SECONDS`."""
+    """What is the same for every invocation of a warm container, kept :data:`CACHE_SECONDS`."""
 
     entries: dict[tuple[str, ...], tuple[float, Any]] = field(default_factory=dict)
 
@@ -85,7 +86,7 @@ _CACHE = _Cache()
 
 
 def clear_caches() -> None:
-    """Forget the cached organization and known-accounts lists (tests, new deployments)."""
+    """Forget the cached session, organization and known-accounts lists (tests)."""
     _CACHE.entries.clear()
 
 
@@ -135,7 +136,7 @@ def _evaluate(event: Mapping[str, Any], hooks: EventHooks) -> list[Evaluation]:
         "ScheduledNotification",
     ):
         raise EventError(f"unsupported messageType {str(kind)[:80]!r}")
-    base = make_session(region=rule_region(event), session_name=SESSION_NAME, hooks=hooks)
+    base = _base_context(rule_region(event), hooks)
     target = _target(base, event, params)
     if kind == "ScheduledNotification":
         when = timestamp(invoking.get("notificationCreationTime"))
@@ -234,6 +235,28 @@ def _fetch_item(ctx: AwsContext, summary: Mapping[str, Any]) -> Mapping[str, Any
 
 
 # --------------------------------------------------------------------------- AWS access
+
+
+def _base_context(region: str | None, hooks: EventHooks) -> AwsContext:
+    """The function's own credentials and account (``GetCallerIdentity``).
+
+    Kept for :data:`CACHE_SECONDS` in a warm container (same region and credentials), so a
+    warm invocation loads no service models and calls STS once less. Not kept when ``hooks``
+    are given: they belong to one caller.
+    """
+    key = (
+        "base",
+        region or "",
+        os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        os.environ.get("AWS_ENDPOINT_URL", ""),
+    )
+    cached = None if hooks else _CACHE.get(key)
+    if isinstance(cached, AwsContext):
+        return cached
+    base = make_session(region=region, session_name=SESSION_NAME, hooks=hooks)
+    if not hooks:
+        _CACHE.put(key, base)
+    return base
 
 
 def _target(base: AwsContext, event: Mapping[str, Any], params: RuleParameters) -> AwsContext:
