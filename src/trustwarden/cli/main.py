@@ -40,6 +40,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "explain": "trustwarden.cli.explain:explain_command",
     "fix": "trustwarden.cli.fix:fix_command",
     "rollback": "trustwarden.cli.rollback:rollback_command",
+    "lambda-package": "trustwarden.cli.lambda_package:lambda_package_command",
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {
