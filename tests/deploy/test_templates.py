@@ -89,7 +89,8 @@ def test_account_rule_parameters_are_the_handlers() -> None:
     assert parsed.fail_on == "fail"
     assert parsed.member_role is None
     assert rule["Scope"]["ComplianceResourceTypes"] == ["AWS::IAM::Role"]
-    kinds = [d["MessageType"] for d in rule["Source"]["SourceDetails"]]
+    details = [d["Fn::If"][1] if "Fn::If" in d else d for d in rule["Source"]["SourceDetails"]]
+    kinds = [d["MessageType"] for d in details]
     assert kinds == [
         "ConfigurationItemChangeNotification",
         "OversizedConfigurationItemChangeNotification",
@@ -112,6 +113,8 @@ def test_org_rule_parameters_are_the_handlers_and_fit_1024_characters() -> None:
     )
     assert parsed.trust_organization is True
     assert metadata["ResourceTypesScope"] == ["AWS::IAM::Role"]
+    with_periodic, changes_only = metadata["OrganizationConfigRuleTriggerTypes"]["Fn::If"][1:]
+    assert set(with_periodic) - set(changes_only) == {"ScheduledNotification"}
 
 
 def _actions(template: dict[str, Any]) -> set[str]:
