@@ -16,7 +16,13 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.aws.helpers import TRUST_OTHER_ACCOUNT, TRUST_SERVICE, assumed_client, create_roles
+from tests.aws.helpers import (
+    TRUST_OTHER_ACCOUNT,
+    TRUST_SERVICE,
+    assumed_client,
+    create_roles,
+    error_response,
+)
 from tests.integrations.events import (
     Calls,
     change_event,
@@ -311,3 +317,58 @@ def test_handler_imports_no_cli_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_trust_organization_without_list_accounts_trusts_the_org_id_only(
+    account: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    org = boto3.client("organizations")
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    member = org.create_account(AccountName="m", Email="m@example.com")["CreateAccountStatus"][
+        "AccountId"
+    ]
+
+    def deny(request: Any, **_: Any) -> Any:
+        return error_response(request.url, 400, "AccessDeniedException", "not allowed", query=False)
+
+    calls = Calls()
+    hooks = [*calls.hooks, ("before-send.organizations.ListAccounts", deny)]
+    sibling = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{member}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    org_wide = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": org_id}},
+            }
+        ],
+    }
+    params = {"TrustOrganization": "true"}
+    with caplog.at_level(logging.WARNING, logger="trustwarden.aws_config"):
+        named = evaluate(
+            change_event(role_item(account, "sibling", sibling), account, parameters=params),
+            None,
+            hooks=hooks,
+        )
+        wide = evaluate(
+            change_event(role_item(account, "org-wide", org_wide), account, parameters=params),
+            None,
+            hooks=hooks,
+        )
+    assert named[0]["ComplianceType"] == "NON_COMPLIANT"
+    assert wide[0]["ComplianceType"] == "COMPLIANT"
+    assert f"trusting only aws:PrincipalOrgID {org_id}" in caplog.text
+    # the listing was tried once, then remembered for the warm container
+    assert len(calls.named("organizations.ListAccounts")) == 1
+    assert len(calls.named("organizations.DescribeOrganization")) == 2

@@ -299,30 +299,36 @@ def _organization(base: AwsContext, target: AwsContext) -> tuple[str | None, fro
     """The organization id and its accounts; only the id where the accounts cannot be listed.
 
     ``ListAccounts`` works from the management account and delegated administrators (where
-    an organization rule's function runs); ``DescribeOrganization`` from any member.
+    an organization rule's function runs), once per warm container for every member;
+    elsewhere ``DescribeOrganization`` (any member may call it) gives the id alone.
     """
-    key = ("organization", base.account_id, target.account_id)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    try:
-        org = read_organization(base)
-        found: tuple[str | None, frozenset[str]] = (org.id, org.account_ids)
-    except AwsAccessError as exc:
+    listed = _CACHE.get(("organization", base.account_id))
+    if listed is None:
+        try:
+            org = read_organization(base)
+            listed = (org.id, org.account_ids)
+        except AwsAccessError as exc:
+            listed = exc.message
+        _CACHE.put(("organization", base.account_id), listed)
+    if isinstance(listed, tuple):
+        return listed
+    key = ("organization-id", target.account_id)
+    found = _CACHE.get(key)
+    if found is None:
         try:
             answer = target.client("organizations").describe_organization()
             found = (str(answer["Organization"]["Id"]), frozenset())
             LOG.warning(
                 "TrustOrganization: %s; trusting only aws:PrincipalOrgID %s, not the "
                 "organization's account principals (list them in TrustedAccounts)",
-                exc.message,
+                listed,
                 found[0],
             )
-        except (BotoCoreError, ClientError) as inner:
-            LOG.warning("TrustOrganization: no organization found: %s", describe(inner))
+        except (BotoCoreError, ClientError) as exc:
+            LOG.warning("TrustOrganization: no organization found: %s", describe(exc))
             found = (None, frozenset())
-    _CACHE.put(key, found)
-    return found
+        _CACHE.put(key, found)
+    return found  # type: ignore[no-any-return]
 
 
 def _known_accounts(base: AwsContext, uri: str) -> dict[str, str]:
