@@ -9,6 +9,7 @@ URL-encoded ``assumeRolePolicyDocument``.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -56,7 +57,7 @@ def role_item(
     """A configuration item for an IAM role (document URL-encoded unless it is text already)."""
     encoded = document if isinstance(document, str) else quote(json.dumps(document))
     arn = f"arn:{partition}:iam::{account}:role/{name}"
-    rid = role_id or f"AROA{abs(hash((account, name))) % 10**17:017d}"
+    rid = role_id or f"AROA{zlib.crc32(f'{account}/{name}'.encode()):017d}"
     configuration = None
     if status not in ("ResourceDeleted", "ResourceDeletedNotRecorded"):
         configuration = {
