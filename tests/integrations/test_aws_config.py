@@ -372,3 +372,33 @@ def test_trust_organization_without_list_accounts_trusts_the_org_id_only(
     # the listing was tried once, then remembered for the warm container
     assert len(calls.named("organizations.ListAccounts")) == 1
     assert len(calls.named("organizations.DescribeOrganization")) == 2
+
+
+def test_a_failed_batch_stops_the_run_and_the_accepted_ones_are_returned(
+    account: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_roles(boto3.client("iam"), 250)
+    sent: list[int] = []
+
+    def second_put_fails(request: Any, **_: Any) -> Any:
+        target = request.headers.get("X-Amz-Target", b"")
+        if b"PutEvaluations" not in (target if isinstance(target, bytes) else target.encode()):
+            return None
+        sent.append(1)
+        if len(sent) != 2:
+            return None
+        return error_response(
+            request.url, 400, "InvalidParameterValueException", "bad batch", query=False
+        )
+
+    with caplog.at_level(logging.INFO, logger="trustwarden.aws_config"):
+        put = evaluate(
+            scheduled_event(account),
+            None,
+            hooks=[("before-send.config-service.PutEvaluations", second_put_fails)],
+        )
+    assert len(put) == 100
+    assert len(sent) == 2  # nothing after the failed batch
+    assert "event not evaluated: AWS: " in caplog.text
+    assert "InvalidParameterValueException" in caplog.text
+    assert "put 100 evaluations" in caplog.text

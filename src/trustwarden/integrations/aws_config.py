@@ -101,18 +101,16 @@ def evaluate(
     """:func:`handler` with botocore event ``hooks`` (call counting, test stubs)."""
     del context  # the account and region come from the event
     rule = str(event.get("configRuleName", "?")) if isinstance(event, Mapping) else "?"
+    put: list[Evaluation] = []  # filled as batches are accepted, so a failure keeps them
     try:
-        put = _evaluate(event, hooks)
+        _evaluate(event, hooks, put)
     except TrustwardenError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         LOG.error("rule %s: event not evaluated: %s%s", rule, exc.message, hint)  # noqa: TRY400
-        return []
     except (BotoCoreError, ClientError) as exc:
         LOG.error("rule %s: event not evaluated: AWS: %s", rule, describe(exc))  # noqa: TRY400
-        return []
     except Exception:  # the last line of defence: a bug must not become a retry loop
         LOG.exception("rule %s: event not evaluated: internal error", rule)
-        return []
     counts: dict[str, int] = {}
     for item in put:
         counts[item["ComplianceType"]] = counts.get(item["ComplianceType"], 0) + 1
@@ -123,7 +121,7 @@ def evaluate(
 # --------------------------------------------------------------------------- the events
 
 
-def _evaluate(event: Mapping[str, Any], hooks: EventHooks) -> list[Evaluation]:
+def _evaluate(event: Mapping[str, Any], hooks: EventHooks, put: list[Evaluation]) -> None:
     invoking = parse_invoking_event(event)
     params = parse_parameters(event.get("ruleParameters"))
     token = event.get("resultToken")
@@ -142,7 +140,8 @@ def _evaluate(event: Mapping[str, Any], hooks: EventHooks) -> list[Evaluation]:
         when = timestamp(invoking.get("notificationCreationTime"))
         settings = _settings(base, target, params)
         roles = iter_roles(target)
-        return _put(target, _judge(roles, settings, params, when), token)
+        _put(target, _judge(roles, settings, params, when), token, put)
+        return
     if kind == "ConfigurationItemChangeNotification":
         trigger = invoking.get("configurationItem")
     else:
@@ -158,10 +157,11 @@ def _evaluate(event: Mapping[str, Any], hooks: EventHooks) -> list[Evaluation]:
         item = _fetch_item(target, trigger)
     if is_out_of_scope(event, item):
         resource_type = str(trigger.get("resourceType") or RESOURCE_TYPE)
-        return _put(target, [_not_applicable(resource_type, resource_id, when)], token)
+        _put(target, [_not_applicable(resource_type, resource_id, when)], token, put)
+        return
     role = role_from_item(item, target.account_id)
     settings = _settings(base, target, params)
-    return _put(target, _judge([role], settings, params, when, resource_id), token)
+    _put(target, _judge([role], settings, params, when, resource_id), token, put)
 
 
 def _judge(
@@ -356,11 +356,12 @@ def _known_accounts(base: AwsContext, uri: str) -> dict[str, str]:
     return known
 
 
-def _put(ctx: AwsContext, evaluations: Iterable[Evaluation], token: str) -> list[Evaluation]:
-    """``PutEvaluations`` in batches of 100, as they come; returns what was put."""
+def _put(
+    ctx: AwsContext, evaluations: Iterable[Evaluation], token: str, put: list[Evaluation]
+) -> None:
+    """``PutEvaluations`` in batches of 100, as they come; each accepted batch joins ``put``."""
     config = ctx.client("config")
     test_mode = token == TEST_TOKEN
-    put: list[Evaluation] = []
 
     def send(batch: list[Evaluation]) -> None:
         answer = config.put_evaluations(Evaluations=batch, ResultToken=token, TestMode=test_mode)
@@ -377,7 +378,6 @@ def _put(ctx: AwsContext, evaluations: Iterable[Evaluation], token: str) -> list
             batch = []
     if batch:
         send(batch)
-    return put
 
 
 __all__ = ["BATCH_SIZE", "TEST_TOKEN", "clear_caches", "evaluate", "handler"]
