@@ -99,7 +99,7 @@ def _principal_blocks(kind: str, principal: Any) -> list[str] | None:
     return out
 
 
-def _statement_block(statement: Any) -> str | None:  # noqa: PLR0911
+def _statement_block(statement: Any) -> str | None:
     if not isinstance(statement, dict) or not set(statement) <= _STATEMENT_KEYS:
         return None
     if statement.get("Effect") not in ("Allow", "Deny"):
