@@ -47,7 +47,7 @@ class Unit:
     explicit: bool  # named on the command line (not found by walking a directory)
 
 
-def discover(paths: Iterable[Path]) -> list[Unit]:
+def discover(paths: Iterable[Path], workspace: Workspace | None = None) -> list[Unit]:
     """The templates and Terraform roots under ``paths``, sorted within each path.
 
     Directories are walked recursively, skipping ``.git``, ``.terraform``, ``node_modules`` and
@@ -77,7 +77,7 @@ def discover(paths: Iterable[Path]) -> list[Unit]:
         else:
             units.append(Unit(given, str(given), terraform=False, explicit=True))
     if tf_dirs:
-        workspace = Workspace()
+        workspace = workspace or Workspace()
         called = {d for tf_dir in tf_dirs for d in workspace.module(tf_dir).local_module_dirs()}
         for tf_dir, name in tf_dirs.items():
             if tf_dir not in called:
@@ -128,7 +128,7 @@ def load_paths(paths: Iterable[Path], account_id: str | None = None) -> Iterator
     """Roles (one per variant) and skipped items of every template under ``paths``."""
     own = account_id or OWN_PLACEHOLDER
     workspace = Workspace()
-    for unit in discover(paths):
+    for unit in discover(paths, workspace):
         for event in read_unit(unit, own, workspace):
             if isinstance(event, RoleSpec):
                 yield build_role(event, account_id)

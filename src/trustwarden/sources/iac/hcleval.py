@@ -91,10 +91,10 @@ class Evaluator:
     def _expression(self, node: Node, run: Pass, env: dict[str, Any]) -> Any:
         kind = node.type
         if kind == "expression":
-            children = [c for c in node.children if c.is_named]
+            children = node.named_children
             if not children:
                 return None
-            if node.children[0].type == "(":
+            if node.child_count != len(children):  # "(" expression ")"
                 return self._expression(children[0], run, env)
             first, rest = children[0], children[1:]
             if first.type == "variable_expr":
@@ -139,13 +139,13 @@ class Evaluator:
     def _collection(self, node: Node, run: Pass, env: dict[str, Any]) -> Any:
         if node.type == "tuple":
             out = LineList(
-                self._expression(c, run, env) for c in node.children if c.type == "expression"
+                self._expression(c, run, env) for c in node.named_children if c.type == "expression"
             )
             out.line = line_of(node)
             return out
         result = LineDict()
         result.line = line_of(node)
-        for element in node.children:
+        for element in node.named_children:
             if element.type != "object_elem":
                 continue
             key_node = element.child_by_field_name("key")
@@ -157,8 +157,8 @@ class Evaluator:
         return result
 
     def _key(self, node: Node, run: Pass, env: dict[str, Any]) -> str:
-        named = [c for c in node.children if c.is_named]
-        if len(named) == 1 and named[0].type == "variable_expr":
+        named = node.named_children
+        if len(named) == 1 and named[0].type == "variable_expr" and node.child_count == 1:
             return text(named[0])  # a bare name is the key itself
         value = self._expression(node, run, env)
         return run.note(value) if isinstance(value, Unknown) else _as_text(value)
