@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -82,8 +81,8 @@ def statement(kind: str, vendor: Any, own: Any) -> dict[str, Any]:
     return out
 
 
-def cfn(kinds: list[str], rng: random.Random, short: bool) -> tuple[dict[str, Any], list[str]]:
-    """A CloudFormation template (``short``: YAML tags as long form, dumped later)."""
+def cfn(kinds: list[str], rng: random.Random) -> tuple[dict[str, Any], list[str]]:
+    """A CloudFormation template, intrinsics in long form (the YAML dumper shortens them)."""
     vendor = rng.choice(VENDORS)
     resources: dict[str, Any] = {}
     names = []
@@ -187,7 +186,7 @@ def generate(root: Path, files: int, seed: int) -> dict[tuple[str, str], str]:
             path = directory / "main.tf"
             path.write_text(text)
         else:
-            template, names = cfn(kinds, rng, short=form == 0)
+            template, names = cfn(kinds, rng)
             if form == 0:
                 path = root / f"stack-{number:05d}.yaml"
                 path.write_text(yaml.dump(template, Dumper=_Tagged, sort_keys=False))
@@ -243,7 +242,9 @@ def run_trustwarden(root: Path, expected: dict[tuple[str, str], str], files: int
     return wall
 
 
-def run_checkov(checkov: str, root: Path, expected: dict[tuple[str, str], str], ours: float) -> None:
+def run_checkov(
+    checkov: str, root: Path, expected: dict[tuple[str, str], str], ours: float
+) -> None:
     """Checkov on the same directory: time, ratio, and what it flagged among the roles."""
     argv = [checkov, "-d", str(root), "--framework", "cloudformation", "terraform"]
     argv += ["-o", "json", "--quiet", "--compact"]

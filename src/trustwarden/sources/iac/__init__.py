@@ -24,6 +24,7 @@ from trustwarden.sources.iac.common import (
     RoleSpec,
     TemplateError,
     build_role,
+    display_name,
 )
 from trustwarden.sources.iac.terraform import Workspace, root_roles
 from trustwarden.sources.iac.tfplan import is_plan, plan_roles
@@ -69,13 +70,15 @@ def discover(paths: Iterable[Path], workspace: Workspace | None = None) -> list[
                 for file in sorted(files):
                     path = here / file
                     if file.endswith(".tf"):
-                        tf_dirs.setdefault(here.resolve(), str(here))
+                        tf_dirs.setdefault(here.resolve(), display_name(here))
                     elif path.suffix in TEMPLATE_SUFFIXES:
-                        units.append(Unit(path, str(path), terraform=False, explicit=False))
+                        units.append(
+                            Unit(path, display_name(path), terraform=False, explicit=False)
+                        )
         elif given.suffix == ".tf":
-            tf_dirs.setdefault(given.parent.resolve(), str(given.parent))
+            tf_dirs.setdefault(given.parent.resolve(), display_name(given.parent))
         else:
-            units.append(Unit(given, str(given), terraform=False, explicit=True))
+            units.append(Unit(given, display_name(given), terraform=False, explicit=True))
     if tf_dirs:
         workspace = workspace or Workspace()
         called = {d for tf_dir in tf_dirs for d in workspace.module(tf_dir).local_module_dirs()}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from trustwarden.model import Origin, Role
@@ -136,9 +137,10 @@ def build_role(spec: RoleSpec, account_id: str | None) -> Role:
     own = account_id or OWN_PLACEHOLDER
     render = Render(unknown=list(spec.unknown))
     document = spec.document
+    notes: tuple[str, ...] = ()
     if isinstance(document, Unknown):
-        render.note(document.what)
-        trust: object = None
+        trust: object = None  # the engine reports the role as not evaluated (error)
+        notes = (f"{document.what}: the whole trust policy is unknown, so it was not evaluated",)
     else:
         trust = render.value(document)
     iam_name = spec.role_name or spec.name.rsplit(".", 1)[-1]
@@ -154,10 +156,19 @@ def build_role(spec: RoleSpec, account_id: str | None) -> Role:
             line=spec.line,
             account_id=account_id,
             statement_lines=statement_lines(document),
-            notes=render.notes(),
+            notes=notes + render.notes(),
             variant=spec.variant,
         ),
     )
+
+
+def display_name(path: Path) -> str:
+    """How reports name a file: relative to the working directory when under it."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def variants_label(choices: Iterable[tuple[str, bool]]) -> str:

@@ -238,7 +238,7 @@ class Evaluator:
     ) -> Any:
         for index, step in enumerate(steps):
             if isinstance(value, Unknown):
-                return Unknown(text(node))
+                return value if value.what else Unknown(text(node))
             if step.type == "splat":
                 inner = step.children[0]
                 tail = [c for c in inner.children if c.type in ("get_attr", "index")]
@@ -269,12 +269,12 @@ class Evaluator:
         if node.type == "unary_operation":
             value = self._expression_like(list(children[at + 1 :]), run, env)
             if isinstance(value, Unknown):
-                return Unknown(text(node))
+                return value
             return (not value) if operator == "!" else -_number(value)
         left = self._expression_like(list(children[:at]), run, env)
         right = self._expression_like(list(children[at + 1 :]), run, env)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
-            return Unknown(text(node))
+            return left if isinstance(left, Unknown) else right
         return _binary(operator, left, right, text(node))
 
     def _expression_like(self, named: list[Node], run: Pass, env: dict[str, Any]) -> Any:
@@ -290,7 +290,7 @@ class Evaluator:
         source_node = next(c for c in intro.children if c.type == "expression")
         collection = self._expression(source_node, run, env)
         if isinstance(collection, Unknown):
-            return Unknown(text(node))
+            return collection
         condition = next((c for c in node.children if c.type == "for_cond"), None)
         bodies = [c for c in node.children if c.type == "expression"]
         grouped = any(c.type == "ellipsis" for c in node.children)
@@ -339,8 +339,9 @@ class Evaluator:
         function = FUNCTIONS.get(name)
         if function is None:
             return Unknown(text(node))
-        if name != "jsonencode" and any(isinstance(a, Unknown) for a in _flat(args)):
-            return Unknown(text(node))
+        unknown = next((a for a in _flat(args) if isinstance(a, Unknown)), None)
+        if name != "jsonencode" and unknown is not None:
+            return unknown
         try:
             return function(*args)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError):

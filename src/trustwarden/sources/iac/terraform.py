@@ -29,6 +29,7 @@ from trustwarden.sources.iac.common import (
     RoleSpec,
     TemplateError,
     Unknown,
+    display_name,
 )
 from trustwarden.sources.iac.hcleval import Evaluator, JsonText, Pass, get_item
 from trustwarden.sources.iac.hclsyntax import Block, HclFile, attributes, blocks, read_hcl, text
@@ -81,13 +82,12 @@ class _NoScope:
 class Workspace:
     """Parsed module directories, by path, for one scan."""
 
-    def __init__(self, display: dict[Path, str] | None = None) -> None:
+    def __init__(self) -> None:
         self._modules: dict[Path, ModuleFiles] = {}
-        self._display = display or {}
 
     def name(self, path: Path) -> str:
-        """How reports name ``path`` (as given on the command line, where it was)."""
-        return self._display.get(path, str(path))
+        """How reports name ``path``."""
+        return display_name(path)
 
     def module(self, directory: Path) -> ModuleFiles:
         """The parsed ``.tf`` files of ``directory``."""

@@ -41,8 +41,9 @@ def plan_roles(data: dict[str, Any], name: str) -> Iterator[RoleSpec]:
             unknown = (detail.get("after_unknown") or {}).get("assume_role_policy") is True
             yield _spec(change, after, unknown, name, f"/resource_changes/{index}")
         return
-    values = data.get("planned_values") or data.get("values") or {}
-    yield from _module(values.get("root_module") or {}, name, "/planned_values/root_module")
+    key = "planned_values" if data.get("planned_values") else "values"
+    values = data.get(key) or {}
+    yield from _module(values.get("root_module") or {}, name, f"/{key}/root_module")
 
 
 def _module(module: dict[str, Any], name: str, pointer: str) -> Iterator[RoleSpec]:

@@ -16,8 +16,6 @@ import yaml
 
 from trustwarden.sources.iac.common import LineDict, LineList, TemplateError
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 INTRINSIC_TAGS = (
     "Ref",
     "Condition",
@@ -92,7 +90,7 @@ class _Converter:
                     return json.loads(node.value)
                 except ValueError:
                     return node.value
-            if tag == _STR or tag == _TIMESTAMP:
+            if tag in (_STR, _TIMESTAMP):
                 return node.value
             if tag in _INTRINSIC:
                 return self._intrinsic(tag, node.value, node)
