@@ -205,72 +205,89 @@ def _command() -> list[str]:
     return [sys.executable, "-c", "from trustwarden.cli.main import entry_point; entry_point()"]
 
 
-def _timed(argv: list[str], **kwargs: Any) -> tuple[float, float, subprocess.CompletedProcess[str]]:
-    """(wall seconds, peak RSS MiB of the child, process)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, text=True, **kwargs)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    out = proc.stdout.read() if proc.stdout else ""
-    err = proc.stderr.read() if proc.stderr else ""
-    done = subprocess.CompletedProcess(argv, proc.returncode, out, err)
-    return wall, usage.ru_maxrss / 1024, done
+def _timed(
+    argv: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, float, int, str, str]:
+    """(wall s, CPU s, peak RSS MiB of the child, exit code, stdout, stderr).
+
+    CPU time is the child's and its waited-for children's (user + system).
+
+    Output goes to temporary files, not pipes: a child blocked on a full pipe while we wait
+    for it would never finish.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, cpu, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read()
 
 
-def run_trustwarden(root: Path, expected: dict[tuple[str, str], str], files: int) -> float:
-    """Scan, check every verdict, print the numbers; returns the wall time."""
+def run_trustwarden(
+    root: Path, expected: dict[tuple[str, str], str], files: int
+) -> tuple[float, float]:
+    """Scan, check every verdict, print the numbers; returns (wall, CPU) seconds."""
     out = root.parent / "report.json"
     argv = [*_command(), "scan", str(root), "--account-id", OWN, "--format", "json"]
-    wall, rss, proc = _timed(
-        [*argv, "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"trustwarden exited {proc.returncode}: {proc.stderr[-2000:]}")
+    wall, cpu, rss, code, _, err = _timed([*argv, "--output", str(out)])
+    if code not in (0, 1):
+        raise SystemExit(f"trustwarden exited {code}: {err[-2000:]}")
     report = json.loads(out.read_text())
     got = {(r["origin"]["file"], r["role_name"]): r["status"] for r in report["results"]}
     wrong = {k: (v, got.get(k)) for k, v in expected.items() if got.get(k) != v}
     print(
-        f"trustwarden: {files} files, {len(got)} roles in {wall:.2f} s "
-        f"({files / wall:.0f} files/s), peak RSS {rss:.0f} MiB, "
+        f"trustwarden: {files} files, {len(got)} roles in {wall:.2f} s (CPU {cpu:.2f} s, "
+        f"{files / wall:.0f} files/s), peak RSS {rss:.0f} MiB, "
         f"wrong verdicts: {len(wrong)} of {len(expected)}"
     )
     for key, (want, have) in list(wrong.items())[:5]:
         print(f"  {key}: expected {want}, got {have}")
     if wrong:
         raise SystemExit(1)
-    return wall
+    return wall, cpu
 
 
 def run_checkov(
-    checkov: str, root: Path, expected: dict[tuple[str, str], str], ours: float
+    checkov: str, root: Path, expected: dict[tuple[str, str], str], ours: tuple[float, float]
 ) -> None:
     """Checkov on the same directory: time, ratio, and what it flagged among the roles."""
     argv = [checkov, "-d", str(root), "--framework", "cloudformation", "terraform"]
     argv += ["-o", "json", "--quiet", "--compact"]
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
-    wall, rss, proc = _timed(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    wall, cpu, rss, code, out, err = _timed(argv, env=env)
     print(
-        f"checkov: {wall:.2f} s, peak RSS {rss:.0f} MiB (exit {proc.returncode}); "
-        f"trustwarden is {wall / ours:.1f}x faster"
+        f"checkov: {wall:.2f} s (CPU {cpu:.2f} s), peak RSS {rss:.0f} MiB (exit {code}); "
+        f"trustwarden is {wall / ours[0]:.1f}x faster (wall), {cpu / ours[1]:.1f}x (CPU)"
     )
     try:
-        data = json.loads(proc.stdout)
+        data = json.loads(out)
     except json.JSONDecodeError:
-        print("  checkov output was not JSON:", proc.stderr[-500:])
+        print("  checkov output was not JSON:", err[-500:])
         return
     reports = data if isinstance(data, list) else [data]
-    flagged: dict[str, set[str]] = {}
+    flagged: dict[tuple[str, str], set[str]] = {}
     for report in reports:
         for check in (report.get("results") or {}).get("failed_checks") or []:
-            resource_id = str(check.get("resource", ""))
-            flagged.setdefault(check.get("check_id", "?"), set()).add(resource_id)
-    kinds_fail = sum(1 for v in expected.values() if v == "fail")
-    print(f"  roles trustwarden fails: {kinds_fail}; Checkov failed checks on IAM roles:")
-    for check_id, resources in sorted(flagged.items()):
-        roles = [r for r in resources if "IAM::Role" in r or "aws_iam_role" in r]
-        if roles:
-            print(f"    {check_id}: {len(roles)} roles")
+            resource = str(check.get("resource", ""))
+            if "IAM::Role" in resource or "aws_iam_role" in resource:
+                key = (str(check.get("file_path", "")), resource.rsplit(".", 1)[-1])
+                flagged.setdefault(key, set()).add(str(check.get("check_id", "?")))
+    print("  roles by kind: our verdict | how many Checkov flagged (its check ids)")
+    for kind in KINDS:
+        names = {n for n in flagged if _kind_of(n[1]) == kind}
+        total = sum(1 for (_, name) in expected if _kind_of(name.rsplit(".", 1)[-1]) == kind)
+        ids = sorted({i for n in names for i in flagged[n]})
+        print(f"    {kind:20} {EXPECTED[kind]:4} | {len(names)} of {total} ({', '.join(ids)})")
+
+
+def _kind_of(name: str) -> str | None:
+    """The kind a generated role name encodes (``Role0VendorOpen``, ``role1_vendor_open``)."""
+    flat = name.lower().replace("_", "")
+    return next((k for k in KINDS if flat.endswith(k.replace("_", ""))), None)
 
 
 def main() -> int:

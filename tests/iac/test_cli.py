@@ -102,3 +102,16 @@ def test_walk_skips_vendored_and_generated_directories(tmp_path: Path) -> None:
     files = [r["origin"]["file"] for r in report["results"]]  # type: ignore[attr-defined]
     assert files == [str(tmp_path / "src" / "t.yaml")]
     assert report["skipped"] == []
+
+
+def test_many_templates_are_read_in_worker_processes_in_order(tmp_path: Path) -> None:
+    from trustwarden.sources.iac import PARALLEL_MIN_UNITS, load_paths
+
+    template = (DATA / "cfn" / "vendor-integrations.yaml").read_text()
+    for number in range(PARALLEL_MIN_UNITS + 5):
+        (tmp_path / f"t{number:03d}.yaml").write_text(template)
+    (tmp_path / "zz-bad.yaml").write_text("Resources: [\n")
+    alone = list(load_paths([tmp_path], OWN, workers=1))
+    together = list(load_paths([tmp_path], OWN, workers=2))
+    assert together == alone
+    assert len(alone) == (PARALLEL_MIN_UNITS + 5) * 5 + 1

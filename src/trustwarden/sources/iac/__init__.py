@@ -11,8 +11,10 @@ findings. The role's account is ``account_id`` (``--account-id``), else a placeh
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -127,18 +129,46 @@ def read_unit(
         )
 
 
-def load_paths(paths: Iterable[Path], account_id: str | None = None) -> Iterator[Item]:
-    """Roles (one per variant) and skipped items of every template under ``paths``."""
-    own = account_id or OWN_PLACEHOLDER
+PARALLEL_MIN_UNITS = 64  # below this, starting worker processes costs more than it saves
+CHUNK_UNITS = 32
+
+
+def load_paths(
+    paths: Iterable[Path], account_id: str | None = None, *, workers: int | None = None
+) -> Iterator[Item]:
+    """Roles (one per variant) and skipped items of every template under ``paths``, in order.
+
+    Many templates are read by ``workers`` processes (default: one per CPU, at most 4) in
+    chunks, keeping the order; few are read in this process.
+    """
     workspace = Workspace()
-    for unit in discover(paths, workspace):
-        for event in read_unit(unit, own, workspace):
-            if isinstance(event, RoleSpec):
-                yield build_role(event, account_id)
-            elif isinstance(event, TemplateError):
-                yield _skipped(event, unit)
-            else:
-                yield event
+    units = discover(paths, workspace)
+    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if count > 1 and len(units) >= PARALLEL_MIN_UNITS:
+        chunks = [units[i : i + CHUNK_UNITS] for i in range(0, len(units), CHUNK_UNITS)]
+        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+            for items in pool.map(_read_chunk, chunks, [account_id] * len(chunks)):
+                yield from items
+        return
+    for unit in units:
+        yield from _items(unit, account_id, workspace)
+
+
+def _read_chunk(units: list[Unit], account_id: str | None) -> list[Item]:
+    """A worker's share: the items of ``units`` (plain data, sent back by pickling)."""
+    workspace = Workspace()
+    return [item for unit in units for item in _items(unit, account_id, workspace)]
+
+
+def _items(unit: Unit, account_id: str | None, workspace: Workspace) -> Iterator[Item]:
+    for event in read_unit(unit, account_id or OWN_PLACEHOLDER, workspace):
+        if isinstance(event, RoleSpec):
+            yield build_role(event, account_id)
+        elif isinstance(event, TemplateError):
+            yield _skipped(event, unit)
+        else:
+            yield event
 
 
 def _skipped(error: TemplateError, unit: Unit) -> Skipped:
