@@ -10,6 +10,7 @@ import pytest
 
 from tests.cli.runner import invoke
 from tests.iac.helpers import DATA, OWN
+from trustwarden.sources.iac import PARALLEL_MIN_UNITS, load_paths
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "formats" / "report.schema.json").read_text())
 
@@ -105,8 +106,6 @@ def test_walk_skips_vendored_and_generated_directories(tmp_path: Path) -> None:
 
 
 def test_many_templates_are_read_in_worker_processes_in_order(tmp_path: Path) -> None:
-    from trustwarden.sources.iac import PARALLEL_MIN_UNITS, load_paths
-
     template = (DATA / "cfn" / "vendor-integrations.yaml").read_text()
     for number in range(PARALLEL_MIN_UNITS + 5):
         (tmp_path / f"t{number:03d}.yaml").write_text(template)
