@@ -251,3 +251,91 @@ resource "aws_iam_role" "r" {
     (tmp_path / "terraform.tfvars.json").write_text(json.dumps({"who": "333333333333"}))
     (role,) = roles([tmp_path])["aws_iam_role.r"]
     assert role.trust_document["Principal"] == "333333333333"
+
+
+def test_null_and_optional_attributes_count_as_not_set(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        """
+variable "statements" {
+  default = [
+    { sid = "Vendor", principals = [{ type = "AWS", identifiers = ["222222222222"] }] },
+    { sid = "Ec2", effect = null, not_principals = null,
+      principals = [{ type = "Service", identifiers = ["ec2.amazonaws.com"] }] },
+  ]
+}
+data "aws_iam_policy_document" "d" {
+  dynamic "statement" {
+    for_each = var.statements
+    content {
+      sid         = statement.value.sid
+      effect      = try(statement.value.effect, null)
+      actions     = ["sts:AssumeRole"]
+      not_actions = null
+      dynamic "principals" {
+        for_each = statement.value.principals != null ? statement.value.principals : []
+        content {
+          type        = principals.value.type
+          identifiers = principals.value.identifiers
+        }
+      }
+      dynamic "not_principals" {
+        for_each = statement.value.not_principals != null ? statement.value.not_principals : []
+        content {
+          type        = not_principals.value.type
+          identifiers = not_principals.value.identifiers
+        }
+      }
+    }
+  }
+}
+resource "aws_iam_role" "r" {
+  assume_role_policy = data.aws_iam_policy_document.d.json
+}
+""",
+    )
+    (role,) = roles([tmp_path], OWN)["aws_iam_role.r"]
+    assert role.trust_document["Statement"] == [
+        {
+            "Sid": "Vendor",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Principal": {"AWS": "222222222222"},
+        },
+        {
+            "Sid": "Ec2",
+            "Effect": "Allow",
+            "Action": ["sts:AssumeRole"],
+            "Principal": {"Service": "ec2.amazonaws.com"},
+        },
+    ]
+    assert statuses(results([tmp_path], OWN)) == {"aws_iam_role.r": "fail"}
+
+
+def test_identity_provider_arns_are_the_own_accounts(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        """
+resource "aws_iam_openid_connect_provider" "gh" {
+  url = "https://token.actions.githubusercontent.com"
+}
+resource "aws_iam_saml_provider" "idp" {
+  name = "corp-idp"
+}
+resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = [
+        aws_iam_openid_connect_provider.gh.arn, aws_iam_saml_provider.idp.arn
+      ] }
+    }]
+  })
+}
+""",
+    )
+    (role,) = roles([tmp_path], OWN)["aws_iam_role.r"]
+    assert role.trust_document["Statement"][0]["Principal"]["Federated"] == [
+        f"arn:aws:iam::{OWN}:oidc-provider/token.actions.githubusercontent.com",
+        f"arn:aws:iam::{OWN}:saml-provider/corp-idp",
+    ]

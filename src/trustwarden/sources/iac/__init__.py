@@ -162,13 +162,20 @@ def _read_chunk(units: list[Unit], account_id: str | None) -> list[Item]:
 
 
 def _items(unit: Unit, account_id: str | None, workspace: Workspace) -> Iterator[Item]:
-    for event in read_unit(unit, account_id or OWN_PLACEHOLDER, workspace):
-        if isinstance(event, RoleSpec):
-            yield build_role(event, account_id)
-        elif isinstance(event, TemplateError):
-            yield _skipped(event, unit)
-        else:
-            yield event
+    """The unit's items; a defect in reading one unit is a skipped item, never a crash."""
+    try:
+        for event in read_unit(unit, account_id or OWN_PLACEHOLDER, workspace):
+            if isinstance(event, RoleSpec):
+                yield build_role(event, account_id)
+            elif isinstance(event, TemplateError):
+                yield _skipped(event, unit)
+            else:
+                yield event
+    except RecursionError:
+        yield Skipped(what=unit.name, reason="nested too deeply to be evaluated")
+    except Exception as exc:  # noqa: BLE001 - one template never stops the others
+        reason = f"could not be evaluated ({type(exc).__name__}: {exc})"
+        yield Skipped(what=unit.name, reason=reason)
 
 
 def _skipped(error: TemplateError, unit: Unit) -> Skipped:

@@ -391,9 +391,13 @@ class Evaluator:
 
 
 def get_item(value: Any, key: Any) -> Any:
-    """``value.key`` / ``value[key]``; :class:`Unknown` (with no text) when it is not there."""
+    """``value.key`` / ``value[key]``; :class:`Unknown` (with no text) when it is not there.
+
+    A key an object lacks is ``null``: Terraform rejects other missing attributes, so valid
+    configurations only read optional attributes that were left out.
+    """
     if isinstance(value, dict):
-        return value.get(str(key), Unknown("")) if str(key) in value else Unknown("")
+        return value.get(str(key))
     if isinstance(value, list) and not isinstance(key, bool):
         try:
             return value[int(key)]
@@ -588,6 +592,15 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lower": lambda value: value.lower(),
     "upper": lambda value: value.upper(),
     "trimspace": lambda value: value.strip(),
+    "trimprefix": lambda value, prefix: value.removeprefix(prefix),
+    "trimsuffix": lambda value, suffix: value.removesuffix(suffix),
+    "trim": lambda value, chars: value.strip(chars),
+    "startswith": lambda value, prefix: value.startswith(prefix),
+    "endswith": lambda value, suffix: value.endswith(suffix),
+    "substr": lambda value, offset, length: value[offset:][: length if length >= 0 else None],
+    "min": min,
+    "max": max,
+    "abs": abs,
     "replace": lambda value, old, new: value.replace(old, new),
     "element": lambda value, index: value[int(index) % len(value)],
     "length": len,

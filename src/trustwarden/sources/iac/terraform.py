@@ -35,6 +35,11 @@ from trustwarden.sources.iac.hcleval import Evaluator, JsonText, Pass, get_item
 from trustwarden.sources.iac.hclsyntax import Block, HclFile, attributes, blocks, read_hcl, text
 
 SOURCE = "terraform"
+# Identity-provider resources: the attribute that names them, and their ARN's resource type.
+_PROVIDERS = {
+    "aws_iam_saml_provider": ("name", "saml-provider"),
+    "aws_iam_openid_connect_provider": ("url", "oidc-provider"),
+}
 Event = RoleSpec | Skipped | TemplateError
 
 
@@ -234,6 +239,8 @@ class ModuleInstance:
         attribute = str(rest[0]) if rest else ""
         if kind == "aws_caller_identity" and attribute == "account_id":
             return self.own
+        if kind == "aws_caller_identity" and attribute == "arn":
+            return f"arn:aws:iam::{self.own}:root"  # some principal of the own account
         if kind == "aws_partition" and attribute == "partition":
             return "aws"
         if kind == "aws_region" and attribute in ("name", "region", "id"):
@@ -250,6 +257,8 @@ class ModuleInstance:
         if rest and not isinstance(rest[0], str):
             rest = rest[1:]
         attribute = str(rest[0]) if rest else ""
+        if kind in _PROVIDERS and attribute in ("arn", "id"):
+            return self._provider_arn(kind, name, run)
         if kind in ("aws_iam_role", "aws_iam_user") and attribute in ("arn", "name", "id"):
             block = self._resources[(kind, name)]
             value = attributes(block.body).get("name")
@@ -260,6 +269,16 @@ class ModuleInstance:
                 return iam_name
             return f"arn:aws:iam::{self.own}:{kind.removeprefix('aws_iam_')}/{iam_name}"
         return Unknown(f"{kind}.{name}.{attribute}")
+
+    def _provider_arn(self, kind: str, name: str, run: Pass) -> Any:
+        """The ARN of this module's SAML or OIDC identity provider (the own account's)."""
+        block = self._resources[(kind, name)]
+        attribute, prefix = _PROVIDERS[kind]
+        node = attributes(block.body).get(attribute)
+        value = Evaluator(self, block.file).eval(node, run) if node is not None else None
+        if not isinstance(value, str):
+            return Unknown(f"{kind}.{name}.arn")
+        return f"arn:aws:iam::{self.own}:{prefix}/{value.removeprefix('https://')}"
 
     def module_output(self, name: str, rest: list[Any], run: Pass) -> Any:
         """``module.name.output``: the child's output value."""
@@ -458,46 +477,30 @@ class ModuleInstance:
     def _statement(
         self, body: Node | None, evaluator: Evaluator, run: Pass, env: dict[str, Any]
     ) -> LineDict:
-        attrs = attributes(body)
+        """One ``statement`` block as the provider renders it (``null`` means not set)."""
         statement = LineDict()
         parent = body.parent if body is not None else None
         statement.line = parent.start_point[0] + 1 if parent is not None else 0
-        if "sid" in attrs:
-            statement["Sid"] = evaluator.eval(attrs["sid"], run, env)
-        statement["Effect"] = (
-            evaluator.eval(attrs["effect"], run, env) if "effect" in attrs else "Allow"
-        )
+        value = _Attributes(body, evaluator, run, env)
+        if (sid := value.get("sid")) is not None:
+            statement["Sid"] = sid
+        statement["Effect"] = value.get("effect", "Allow")
         for attribute, key in (
             ("actions", "Action"),
             ("not_actions", "NotAction"),
             ("resources", "Resource"),
             ("not_resources", "NotResource"),
         ):
-            if attribute in attrs:
-                statement[key] = evaluator.eval(attrs[attribute], run, env)
+            if (found := value.get(attribute)) is not None:
+                statement[key] = found
         for kind, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
             principals: dict[str, list[Any]] = {}
             for inner, inner_env in _expand(body, kind, evaluator, run, env):
-                inner_attrs = attributes(inner)
-                ptype = (
-                    evaluator.eval(inner_attrs["type"], run, inner_env)
-                    if "type" in inner_attrs
-                    else Unknown("principals.type")
-                )
-                identifiers = (
-                    evaluator.eval(inner_attrs["identifiers"], run, inner_env)
-                    if "identifiers" in inner_attrs
-                    else []
-                )
-                ptype_text = (
-                    ptype
-                    if isinstance(ptype, str)
-                    else run.note(ptype)
-                    if isinstance(ptype, Unknown)
-                    else str(ptype)
-                )
+                block = _Attributes(inner, evaluator, run, inner_env)
+                ptype = block.text("type")
+                identifiers = block.get("identifiers", [])
                 values = identifiers if isinstance(identifiers, list) else [identifiers]
-                principals.setdefault(ptype_text, []).extend(values)
+                principals.setdefault(ptype, []).extend(values)
             if principals:
                 if list(principals) == ["*"]:
                     statement[key] = "*"
@@ -505,42 +508,46 @@ class ModuleInstance:
                     statement[key] = {k: v[0] if len(v) == 1 else v for k, v in principals.items()}
         conditions: dict[str, dict[str, Any]] = {}
         for inner, inner_env in _expand(body, "condition", evaluator, run, env):
-            inner_attrs = attributes(inner)
-            test = (
-                evaluator.eval(inner_attrs["test"], run, inner_env)
-                if "test" in inner_attrs
-                else Unknown("condition.test")
-            )
-            variable = (
-                evaluator.eval(inner_attrs["variable"], run, inner_env)
-                if "variable" in inner_attrs
-                else Unknown("condition.variable")
-            )
-            values = (
-                evaluator.eval(inner_attrs["values"], run, inner_env)
-                if "values" in inner_attrs
-                else []
-            )
-            test_text = (
-                test
-                if isinstance(test, str)
-                else run.note(test)
-                if isinstance(test, Unknown)
-                else str(test)
-            )
-            var_text = (
-                variable
-                if isinstance(variable, str)
-                else run.note(variable)
-                if isinstance(variable, Unknown)
-                else str(variable)
-            )
-            existing = conditions.setdefault(test_text, {}).get(var_text)
-            values_list = values if isinstance(values, list) else [values]
-            conditions[test_text][var_text] = (existing or []) + values_list
+            block = _Attributes(inner, evaluator, run, inner_env)
+            test, variable = block.text("test"), block.text("variable")
+            values = block.get("values", [])
+            listed = values if isinstance(values, list) else [values]
+            conditions.setdefault(test, {})
+            conditions[test][variable] = conditions[test].get(variable, []) + listed
         if conditions:
             statement["Condition"] = conditions
         return statement
+
+
+@dataclass(slots=True)
+class _Attributes:
+    """The attributes of one block, evaluated on demand; ``null`` counts as not set."""
+
+    body: Node | None
+    evaluator: Evaluator
+    run: Pass
+    env: dict[str, Any]
+    nodes: dict[str, Node] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.nodes = attributes(self.body)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The attribute's value, or ``default`` when it is absent or null."""
+        node = self.nodes.get(name)
+        value = self.evaluator.eval(node, self.run, self.env) if node is not None else None
+        return default if value is None else value
+
+    def text(self, name: str) -> str:
+        """A text attribute; an unknown or missing one is noted and shown as the outsider."""
+        value = self.get(name, Unknown(f"{name} of a block at line {_line(self.body)}"))
+        if isinstance(value, Unknown):
+            return self.run.note(value)
+        return value if isinstance(value, str) else str(value)
+
+
+def _line(node: Node | None) -> int:
+    return node.start_point[0] + 1 if node is not None else 0
 
 
 def _expand(

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from trustwarden.sources.iac.common import LineDict, LineList, TemplateError
+from trustwarden.sources.iac.common import LineDict, LineList, TemplateError, Unknown
 
 INTRINSIC_TAGS = (
     "Ref",
@@ -95,8 +95,10 @@ class _Converter:
             if tag in _INTRINSIC:
                 return self._intrinsic(tag, node.value, node)
             if tag.startswith("!"):
-                raise self._error(node, f"unknown tag {tag}")
+                return self._foreign(tag, node)
             return _SCALARS.construct_object(node)
+        if tag.startswith("!") and tag not in _INTRINSIC:
+            return self._foreign(tag, node)
         if isinstance(node, yaml.SequenceNode):
             out = LineList(self.value(child) for child in node.value)
             out.line = node.start_mark.line + 1
@@ -131,6 +133,10 @@ class _Converter:
         out = LineDict({key: value})
         out.line = node.start_mark.line + 1
         return out
+
+    def _foreign(self, tag: str, node: yaml.Node) -> Unknown:
+        """A tag CloudFormation does not define (a pre-processor's, e.g. ``!Rain::Embed``)."""
+        return Unknown(f"{tag} (line {node.start_mark.line + 1}: not a CloudFormation function)")
 
     def _error(self, node: yaml.Node, problem: str) -> TemplateError:
         return TemplateError(f"{self.name}: line {node.start_mark.line + 1}: {problem}")
