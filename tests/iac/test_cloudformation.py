@@ -11,7 +11,7 @@ import pytest
 from tests.iac.helpers import DATA, OWN, results, roles, skipped, statuses
 from trustwarden.sources.iac.cfn import Template, _Pass
 from trustwarden.sources.iac.common import UNKNOWN_ACCOUNT, Unknown
-from trustwarden.sources.iac.yamlload import load_yaml
+from trustwarden.sources.iac.yamlload import load_json, load_yaml
 
 OUTSIDER = "222222222222"
 
@@ -239,3 +239,77 @@ def test_too_many_variants_is_reported_not_guessed(tmp_path: Path) -> None:
 
 def _role(document: Any) -> dict[str, Any]:
     return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": document}}
+
+
+def test_if_with_no_value_drops_the_statement_in_one_variant(tmp_path: Path) -> None:
+    open_statement = {"Effect": "Allow", "Principal": {"AWS": OUTSIDER}, "Action": "sts:AssumeRole"}
+    document = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            },
+            {"Fn::If": ["AllowVendor", open_statement, {"Ref": "AWS::NoValue"}]},
+        ]
+    }
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": {"R": _role(document)}}))
+    variants = {v.origin.variant: v for v in roles([path], OWN)["R"]}
+    assert len(variants["AllowVendor=true"].trust_document["Statement"]) == 2
+    assert len(variants["AllowVendor=false"].trust_document["Statement"]) == 1
+    (result,) = results([path], OWN).values()
+    assert result.status.value == "fail"
+    assert result.role.origin.variant == "AllowVendor=true"
+
+
+def test_json_that_yaml_cannot_read_is_still_read_without_lines(tmp_path: Path) -> None:
+    document = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": OUTSIDER}, "Action": "sts:AssumeRole"}
+        ]
+    }
+    document["Statement"][0]["Sid"] = "Vendor\U0001f600"  # YAML rejects surrogate-pair escapes
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": {"R": _role(document)}}, indent=2))
+    (role,) = roles([path], OWN)["R"]
+    assert role.trust_document == document
+    assert role.origin.line is None
+
+
+def test_json_scalars_keep_their_json_types(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    path.write_text('{"Resources": {}, "N": 1, "T": true, "Z": null, "S": "1"}')
+    assert load_json(path.read_text(), "t.json") == {
+        "Resources": {},
+        "N": 1,
+        "T": True,
+        "Z": None,
+        "S": "1",
+    }
+
+
+def test_yaml_merge_keys_and_anchors(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        """
+Resources:
+  A:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: &doc
+        Statement:
+          - &stmt
+            Effect: Allow
+            Principal: {AWS: "222222222222"}
+            Action: sts:AssumeRole
+  B:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - <<: *stmt
+            Condition: {StringEquals: {"sts:ExternalId": "abc-123"}}
+"""
+    )
+    assert statuses(results([path], OWN)) == {"A": "fail", "B": "pass"}

@@ -85,7 +85,7 @@ class _Converter:
     def value(self, node: yaml.Node) -> Any:
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
-            if self.json_mode and node.style is None:
+            if self.json_mode and not node.style:  # plain: None (Python parser) or ""
                 try:
                     return json.loads(node.value)
                 except ValueError:
