@@ -146,18 +146,26 @@ def load_paths(
     count = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if count > 1 and len(units) >= PARALLEL_MIN_UNITS:
         chunks = [units[i : i + CHUNK_UNITS] for i in range(0, len(units), CHUNK_UNITS)]
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-            for items in pool.map(_read_chunk, chunks, [account_id] * len(chunks)):
-                yield from items
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        _INHERITED[:] = [workspace]  # forked workers reuse the .tf files discovery parsed
+        try:
+            with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+                for items in pool.map(_read_chunk, chunks, [account_id] * len(chunks)):
+                    yield from items
+        finally:
+            _INHERITED.clear()
         return
     for unit in units:
         yield from _items(unit, account_id, workspace)
 
 
+_INHERITED: list[Workspace] = []
+
+
 def _read_chunk(units: list[Unit], account_id: str | None) -> list[Item]:
     """A worker's share: the items of ``units`` (plain data, sent back by pickling)."""
-    workspace = Workspace()
+    workspace = _INHERITED[0] if _INHERITED else Workspace()
     return [item for unit in units for item in _items(unit, account_id, workspace)]
 
 
