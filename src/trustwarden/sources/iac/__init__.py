@@ -138,12 +138,12 @@ def load_paths(
 ) -> Iterator[Item]:
     """Roles (one per variant) and skipped items of every template under ``paths``, in order.
 
-    Many templates are read by ``workers`` processes (default: one per CPU, at most 4) in
-    chunks, keeping the order; few are read in this process.
+    Many templates are read by ``workers`` processes (default: the CPUs not busy with other
+    work, at most 4) in chunks, keeping the order; few are read in this process.
     """
     workspace = Workspace()
     units = discover(paths, workspace)
-    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    count = workers if workers is not None else _idle_cpus()
     if count > 1 and len(units) >= PARALLEL_MIN_UNITS:
         chunks = [units[i : i + CHUNK_UNITS] for i in range(0, len(units), CHUNK_UNITS)]
         fork = "fork" in multiprocessing.get_all_start_methods()
@@ -158,6 +158,16 @@ def load_paths(
         return
     for unit in units:
         yield from _items(unit, account_id, workspace)
+
+
+def _idle_cpus() -> int:
+    """Worker processes worth starting: the CPUs this process may use and nobody else does."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 1
+    return max(1, min(4, usable - round(busy)))
 
 
 _INHERITED: list[Workspace] = []

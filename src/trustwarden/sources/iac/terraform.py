@@ -14,6 +14,7 @@ is not on disk is reported as not evaluated.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,19 @@ class Workspace:
 
     def __init__(self) -> None:
         self._modules: dict[Path, ModuleFiles] = {}
+        self._listings: dict[Path, frozenset[str]] = {}
+
+    def listing(self, directory: Path) -> frozenset[str]:
+        """The names of the regular files in ``directory`` (read once)."""
+        found = self._listings.get(directory)
+        if found is None:
+            try:
+                with os.scandir(directory) as entries:
+                    found = frozenset(e.name for e in entries if e.is_file())
+            except OSError:
+                found = frozenset()
+            self._listings[directory] = found
+        return found
 
     def name(self, path: Path) -> str:
         """How reports name ``path``."""
@@ -100,7 +114,8 @@ class Workspace:
         found = self._modules.get(directory)
         if found is None:
             found = ModuleFiles(directory)
-            for path in sorted(directory.glob("*.tf")):
+            for name in sorted(n for n in self.listing(directory) if n.endswith(".tf")):
+                path = directory / name
                 try:
                     found.files.append(read_hcl(path, self.name(path)))
                 except TemplateError as exc:
@@ -637,11 +652,11 @@ def read_tfvars(
     """Values from ``terraform.tfvars`` (and ``.json``) and ``*.auto.tfvars`` in ``directory``."""
     values: dict[str, Any] = {}
     errors: list[TemplateError] = []
-    paths = [directory / "terraform.tfvars", *sorted(directory.glob("*.auto.tfvars"))]
+    names = workspace.listing(directory)
+    auto = sorted(n for n in names if n.endswith(".auto.tfvars"))
+    paths = [directory / n for n in ["terraform.tfvars", *auto] if n in names]
     root = ModuleInstance(ModuleFiles(directory), workspace, "")
     for path in paths:
-        if not path.is_file():
-            continue
         try:
             parsed = read_hcl(path, workspace.name(path))
         except TemplateError as exc:
@@ -649,18 +664,18 @@ def read_tfvars(
             continue
         for name, node in parsed.attributes.items():
             values[name] = Evaluator(root, parsed.name).eval(node, Pass())
-    for path in [
-        directory / "terraform.tfvars.json",
-        *sorted(directory.glob("*.auto.tfvars.json")),
-    ]:
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                errors.append(TemplateError(f"{workspace.name(path)}: {exc}"))
-                continue
-            if isinstance(data, dict):
-                values.update(data)
+    auto_json = sorted(n for n in names if n.endswith(".auto.tfvars.json"))
+    for name in ["terraform.tfvars.json", *auto_json]:
+        if name not in names:
+            continue
+        path = directory / name
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            errors.append(TemplateError(f"{workspace.name(path)}: {exc}"))
+            continue
+        if isinstance(data, dict):
+            values.update(data)
     return values, errors
 
 
