@@ -132,8 +132,7 @@ class Evaluator:
         if kind == "null_lit":
             return None
         if kind == "string_lit":
-            parts = [text(c) for c in node.children if c.type == "template_literal"]
-            return _unescape("".join(parts))
+            return _unescape(text(node)[1:-1])  # between the quotes: literal text only
         return Unknown(text(node))
 
     def _collection(self, node: Node, run: Pass, env: dict[str, Any]) -> Any:

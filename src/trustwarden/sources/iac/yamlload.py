@@ -50,13 +50,19 @@ _MAYBE_TYPED = frozenset("0123456789-+.~<=nNtTfFyYoO")  # first characters of no
 class _YamlLoader(_Base):  # type: ignore[misc]
     """Resolves plain scalars that cannot be numbers, booleans or nulls without regexes."""
 
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path resolvers are registered: skip PyYAML's bookkeeping for them."""
+
+    def ascend_resolver(self) -> None:
+        """See :meth:`descend_resolver`."""
+
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is yaml.ScalarNode and implicit[0] and value and value[0] not in _MAYBE_TYPED:
             return _STR_TAG
         return super().resolve(kind, value, implicit)
 
 
-class _JsonLoader(_Base):  # type: ignore[misc]
+class _JsonLoader(_YamlLoader):
     """For JSON the converter decodes plain scalars itself: no implicit resolution at all."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
