@@ -251,13 +251,15 @@ def _finish(variants: list[RoleResult], said: bool) -> tuple[RoleResult, bool]:
             f"decide); the worst is shown: {origin.variant}."
         )
     findings: list[Finding] = []
+    changed = False
     for finding in worst.findings:
         extra = list(notes)
         if not said and any(_literal_account(p) for p in finding.principals):
             extra.append(LITERAL_ACCOUNT_NOTE)
             said = True
+        changed = changed or bool(extra)
         findings.append(replace(finding, notes=finding.notes + tuple(extra)) if extra else finding)
-    return replace(worst, findings=tuple(findings)), said
+    return (replace(worst, findings=tuple(findings)) if changed else worst), said
 
 
 def _literal_account(principal: str) -> bool:
