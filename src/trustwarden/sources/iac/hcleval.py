@@ -1,9 +1,8 @@
 """Values of Terraform expressions, as far as they can be known before ``terraform apply``.
 
 An :class:`Evaluator` walks tree-sitter's HCL syntax tree. It knows literals, templates,
-collections, ``for`` expressions, operators, conditionals, splats and the functions trust
-policies are written with (``jsonencode``, ``file``, ``templatefile``, ``format``, ``merge``,
-...). References resolve through a :class:`Scope` (``var``, ``local``, ``data``, resources,
+collections, ``for`` expressions, operators, conditionals, splats, ``file``/``templatefile``
+(relative to the module) and the functions of :mod:`trustwarden.sources.iac.hclfunctions`. References resolve through a :class:`Scope` (``var``, ``local``, ``data``, resources,
 ``module``, ``count``, ``each``, ``path``); what cannot be known is :class:`Unknown`. A
 conditional whose condition is unknown takes the branch the current :class:`Pass` chose (the
 caller evaluates both, one pass each).
@@ -11,7 +10,6 @@ caller evaluates both, one pass each).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,29 +19,12 @@ from typing import Any, Protocol
 from tree_sitter import Node
 
 from trustwarden.sources.iac.common import UNKNOWN_ACCOUNT, LineDict, LineList, Unknown
+from trustwarden.sources.iac.hclfunctions import FUNCTIONS, JsonText, as_text, number
 from trustwarden.sources.iac.hclsyntax import line_of, parse_hcl, text
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{")
-_FORMAT_VERB = re.compile(r"%(?:%|[-+# 0]*\d*(?:\.\d+)?[sdvqftxXbeEgGo])")
 MAX_DEPTH = 64
-
-
-class JsonText(str):
-    """The result of ``jsonencode``: JSON text that still knows the value it encodes."""
-
-    __slots__ = ("data",)
-
-    def __new__(cls, data: Any) -> JsonText:
-        out = super().__new__(cls, json.dumps(data, default=_unknown_json, separators=(",", ":")))
-        out.data = data
-        return out
-
-    data: Any
-
-
-def _unknown_json(value: Any) -> str:
-    return UNKNOWN_ACCOUNT if isinstance(value, Unknown) else str(value)
 
 
 @dataclass(slots=True)
@@ -160,7 +141,7 @@ class Evaluator:
         if len(named) == 1 and named[0].type == "variable_expr" and node.child_count == 1:
             return text(named[0])  # a bare name is the key itself
         value = self._expression(node, run, env)
-        return run.note(value) if isinstance(value, Unknown) else _as_text(value)
+        return run.note(value) if isinstance(value, Unknown) else as_text(value)
 
     def _template(self, node: Node, run: Pass, env: dict[str, Any]) -> Any:
         """A quoted or heredoc template; literal text is taken from the source between parts."""
@@ -194,7 +175,7 @@ class Evaluator:
             value = self._expression(inner, run, env) if inner is not None else ""
             if len(pieces) == 1 and not "".join(parts).strip():
                 whole = value
-            parts.append(run.note(value) if isinstance(value, Unknown) else _as_text(value))
+            parts.append(run.note(value) if isinstance(value, Unknown) else as_text(value))
             position = piece.end_byte
         tail = source[position - base : end - base].decode("utf-8", "replace")
         if heredoc:
@@ -269,7 +250,7 @@ class Evaluator:
             value = self._expression_like(list(children[at + 1 :]), run, env)
             if isinstance(value, Unknown):
                 return value
-            return (not value) if operator == "!" else -_number(value)
+            return (not value) if operator == "!" else -number(value)
         left = self._expression_like(list(children[:at]), run, env)
         right = self._expression_like(list(children[at + 1 :]), run, env)
         if isinstance(left, Unknown) or isinstance(right, Unknown):
@@ -309,7 +290,7 @@ class Evaluator:
                         return Unknown(text(node))
                     continue
             if is_object:
-                new_key = _as_text(self._expression(bodies[0], run, local))
+                new_key = as_text(self._expression(bodies[0], run, local))
                 new_value = self._expression(bodies[1], run, local)
                 if grouped:
                     out_map.setdefault(new_key, []).append(new_value)
@@ -443,25 +424,6 @@ def _dedent(raw: str) -> str:
     return "\n".join(line[cut:] for line in lines)
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dict | list):
-        return json.dumps(value, default=_unknown_json)
-    return str(value)
-
-
-def _number(value: Any) -> float | int:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
-    number = float(str(value))
-    return int(number) if number.is_integer() else number
-
-
 def _binary(operator: str, left: Any, right: Any, shown: str) -> Any:
     if operator == "==":
         return _same(left, right)
@@ -472,7 +434,7 @@ def _binary(operator: str, left: Any, right: Any, shown: str) -> Any:
     if operator == "||":
         return bool(left) or bool(right)
     try:
-        a, b = _number(left), _number(right)
+        a, b = number(left), number(right)
     except ValueError:
         return Unknown(shown)
     operations: dict[str, Callable[[Any, Any], Any]] = {
@@ -497,117 +459,8 @@ def _binary(operator: str, left: Any, right: Any, shown: str) -> Any:
 
 def _same(left: Any, right: Any) -> bool:
     if isinstance(left, int | float) and isinstance(right, str | int | float):
-        return str(_as_text(left)) == str(right)
+        return str(as_text(left)) == str(right)
     return bool(left == right)
 
 
-def _format(spec: str, *args: Any) -> str:
-    values = iter(args)
-
-    def replace(match: re.Match[str]) -> str:
-        verb = match[0]
-        if verb == "%%":
-            return "%"
-        value = next(values)
-        if verb.endswith("d"):
-            return str(int(_number(value)))
-        if verb.endswith("q"):
-            return json.dumps(_as_text(value))
-        return _as_text(value)
-
-    return _FORMAT_VERB.sub(replace, spec)
-
-
-def _merge(*maps: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in maps:
-        if item is None:
-            continue
-        if not isinstance(item, dict):
-            raise TypeError(item)
-        out.update(item)
-    return out
-
-
-def _flatten(value: Any) -> list[Any]:
-    out: list[Any] = []
-    for item in value:
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
-    return out
-
-
-def _distinct(value: Any) -> list[Any]:
-    out: list[Any] = []
-    for item in value:
-        if item not in out:
-            out.append(item)
-    return out
-
-
-def _lookup(mapping: Any, key: Any, *default: Any) -> Any:
-    if isinstance(mapping, dict) and str(key) in mapping:
-        return mapping[str(key)]
-    if default:
-        return default[0]
-    raise KeyError(key)
-
-
-def _coalesce(*values: Any) -> Any:
-    for value in values:
-        if value is not None and value != "":
-            return value
-    raise ValueError("no non-null value")
-
-
-def _tostring(value: Any) -> str:
-    if isinstance(value, dict | list):
-        raise TypeError(value)
-    return _as_text(value)
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "jsonencode": JsonText,
-    "jsondecode": json.loads,
-    "format": _format,
-    "formatlist": lambda spec, *lists: [
-        _format(spec, *items) for items in zip(*lists, strict=True)
-    ],
-    "join": lambda sep, *lists: sep.join(_as_text(v) for lst in lists for v in lst),
-    "split": lambda sep, value: value.split(sep),
-    "concat": lambda *lists: [item for lst in lists for item in lst],
-    "merge": _merge,
-    "lookup": _lookup,
-    "tolist": list,
-    "toset": _distinct,
-    "tomap": dict,
-    "tostring": _tostring,
-    "tonumber": _number,
-    "tobool": lambda value: (
-        value if isinstance(value, bool) else {"true": True, "false": False}[value]
-    ),
-    "flatten": _flatten,
-    "distinct": _distinct,
-    "compact": lambda value: [v for v in value if v not in (None, "")],
-    "lower": lambda value: value.lower(),
-    "upper": lambda value: value.upper(),
-    "trimspace": lambda value: value.strip(),
-    "trimprefix": lambda value, prefix: value.removeprefix(prefix),
-    "trimsuffix": lambda value, suffix: value.removesuffix(suffix),
-    "trim": lambda value, chars: value.strip(chars),
-    "startswith": lambda value, prefix: value.startswith(prefix),
-    "endswith": lambda value, suffix: value.endswith(suffix),
-    "substr": lambda value, offset, length: value[offset:][: length if length >= 0 else None],
-    "min": min,
-    "max": max,
-    "abs": abs,
-    "replace": lambda value, old, new: value.replace(old, new),
-    "element": lambda value, index: value[int(index) % len(value)],
-    "length": len,
-    "coalesce": _coalesce,
-    "keys": sorted,
-    "values": lambda value: [value[k] for k in sorted(value)],
-    "contains": lambda value, item: item in value,
-    "zipmap": lambda keys, values: dict(zip(keys, values, strict=True)),
-    "sort": sorted,
-    "one": lambda value: value[0] if len(value) == 1 else [][len(value)],
-}
+__all__ = ["Evaluator", "JsonText", "Pass", "Scope", "get_item"]
