@@ -2,7 +2,8 @@
 
 An :class:`Evaluator` walks tree-sitter's HCL syntax tree. It knows literals, templates,
 collections, ``for`` expressions, operators, conditionals, splats, ``file``/``templatefile``
-(relative to the module) and the functions of :mod:`trustwarden.sources.iac.hclfunctions`. References resolve through a :class:`Scope` (``var``, ``local``, ``data``, resources,
+(relative to the module) and the functions of :mod:`trustwarden.sources.iac.hclfunctions`.
+References resolve through a :class:`Scope` (``var``, ``local``, ``data``, resources,
 ``module``, ``count``, ``each``, ``path``); what cannot be known is :class:`Unknown`. A
 conditional whose condition is unknown takes the branch the current :class:`Pass` chose (the
 caller evaluates both, one pass each).
