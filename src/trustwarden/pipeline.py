@@ -43,12 +43,15 @@ class Opened:
     one-line facts about the run for the summary (e.g. what was trusted and why).
     ``enrich``, when the source can fetch more facts about a role (``--enrich``), returns the
     role with them; it is called on worker threads for roles that are not ``pass``.
+    ``combine``, the last step, may rewrite the results (a template source merges the
+    variants of one role into the worst one).
     """
 
     roles: Iterator[Item]
     settings: Settings
     notes: tuple[str, ...] = ()
     enrich: Callable[[Role], Role] | None = None
+    combine: Callable[[Iterator[Event]], Iterator[Event]] | None = None
 
 
 class Source(Protocol):
@@ -267,6 +270,8 @@ def _events(opened: Opened, selector: RoleSelector) -> Iterator[Event]:
         events = analyze(select(opened.roles, selector), opened.settings)
         if opened.enrich is not None:
             events = enrich(events, opened.enrich)
+        if opened.combine is not None:
+            events = opened.combine(events)
         yield from events
     finally:
         close = getattr(opened.roles, "close", None)

@@ -37,6 +37,7 @@ def test_role_fields_come_straight_from_list_roles(moto_env: MotoServer) -> None
     assert role.origin.source == "aws"
     assert role.origin.account_id == "123456789012"
     assert role.facts.path == "/"
+    assert role.facts.role_id
     assert roles["pathy"].arn == "arn:aws:iam::123456789012:role/team/pathy"
     assert roles["pathy"].facts.path == "/team/"
 

@@ -51,6 +51,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "fix": "trustwarden.cli.fix:fix_command",
     "rollback": "trustwarden.cli.rollback:rollback_command",
     "schema": "trustwarden.cli.schema:schema_command",
+    "lambda-package": "trustwarden.cli.lambda_package:lambda_package_command",
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {

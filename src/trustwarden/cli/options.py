@@ -207,16 +207,19 @@ class SourceSpec:
     inputs: tuple[Path, ...] = ()
     sample: bool = False
     account_id: str | None = None
+    templates: tuple[Path, ...] = ()  # scan PATH...: infrastructure-as-code files and folders
 
     def validate(self) -> None:
         """Reject combinations that make no sense (:class:`ConfigError`)."""
         if self.sample and self.inputs:
             raise ConfigError("--sample and --input cannot be combined")
+        if self.templates and (self.sample or self.inputs):
+            raise ConfigError("PATH arguments (templates) cannot be combined with --input/--sample")
 
     @property
     def offline(self) -> bool:
-        """Whether the roles come from files (``--input``/``--sample``), not from AWS."""
-        return self.sample or bool(self.inputs)
+        """Whether the roles come from files (``--input``/``--sample``/PATH), not from AWS."""
+        return self.sample or bool(self.inputs) or bool(self.templates)
 
     def bundled_config(self) -> Path | None:
         """A trust config that comes with the source (the sample estate's), if any."""
@@ -250,7 +253,10 @@ SOURCE_OPTIONS: list[Callable[[Any], Any]] = [
         "--account-id",
         metavar="ID",
         callback=_validate_optional(_account_id),
-        help="The account of the role(s) in bare trust-policy documents.",
+        help=(
+            "The account of the role(s) in bare trust-policy documents, or the account "
+            "templates (PATH) deploy to."
+        ),
     ),
 ]
 
@@ -283,18 +289,23 @@ def aws_flags_given(aws: AwsOptions) -> list[str]:
 def build_source(
     spec: SourceSpec, aws: AwsOptions, *, app: AppContext, enrich: bool = False
 ) -> Source:
-    """Files (``--input``), the sample (``--sample``), else the credentials' live account."""
+    """Files (``--input``), the sample (``--sample``), templates (``scan PATH``), else the
+    credentials' live account."""
     if spec.offline:
         flags = aws_flags_given(aws) + (["--enrich"] if enrich else [])
         if flags:
             raise ConfigError(
-                f"{', '.join(flags)} cannot be combined with --input/--sample",
+                f"{', '.join(flags)} cannot be combined with --input/--sample/PATH",
                 hint="these options are for live AWS roles (no --input/--sample)",
             )
         if spec.sample:
             from trustwarden.sources.local import SampleSource  # noqa: PLC0415
 
             return SampleSource()
+        if spec.templates:
+            from trustwarden.sources.local import TemplateSource  # noqa: PLC0415
+
+            return TemplateSource(spec.templates, spec.account_id)
         from trustwarden.sources.local import FileSource  # noqa: PLC0415
 
         return FileSource(spec.inputs, spec.account_id)

@@ -9,9 +9,10 @@ code. Ctrl-C (or SIGTERM) closes the report with what was finished
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -37,6 +38,9 @@ from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.pipeline import STATUSES, scan
+
+if TYPE_CHECKING:
+    from trustwarden.cli.progress import ProgressBar
 
 #: ``--output`` values that are format names, not files (the AWS CLI's ``--output json`` habit):
 #: trustwarden's formats and the AWS CLI's.
@@ -86,6 +90,12 @@ class OutputTarget:
 
 
 @click.command("scan")
+@click.argument(
+    "templates",
+    nargs=-1,
+    metavar="[PATH]...",
+    type=click.Path(exists=True, path_type=Path),
+)
 @input_options
 @aws_options
 @renamed_option("--external-id", "--assume-role-external-id")
@@ -112,6 +122,7 @@ class OutputTarget:
 def scan_command(
     app: AppContext,
     *,
+    templates: tuple[Path, ...],
     source: SourceSpec,
     aws: AwsOptions,
     org: OrgSpec,
@@ -122,20 +133,22 @@ def scan_command(
     fail_on: str | None,
     quiet: bool,
 ) -> int:
-    """Find roles that outside accounts can assume without an External ID or MFA."""
+    """Find roles that outside accounts can assume without an External ID or MFA.
+
+    PATH: CloudFormation/SAM templates, CDK output (cdk.out), Terraform plans (terraform show
+    -json) and Terraform configurations (.tf), as files or directories (searched recursively).
+    """
+    if templates:
+        source = dataclasses.replace(source, templates=templates)
+        source.validate()
     config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on, roles=roles)
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
     target = OutputTarget(output, app.stdout)  # a bad --output fails before any AWS set-up
-    bar = None
     try:
         to_terminal = output is None and app.is_terminal(app.stdout)
-        # A bar on stderr for organisation scans, unless stderr is not a terminal, --quiet,
-        # or a streaming report goes to the same terminal (the table is buffered).
-        streaming_here = to_terminal and fmt.name != "table"
-        if org.organization and not quiet and app.is_terminal(app.stderr) and not streaming_here:
-            from trustwarden.cli.progress import ProgressBar  # noqa: PLC0415 - rich on use
-
-            bar = ProgressBar(app.stderr)
+        bar = _progress_bar(
+            app, org, quiet=quiet, streaming_here=to_terminal and fmt.name != "table"
+        )
         chosen = scan_source(
             source, aws, org, app=app, progress=bar.update if bar is not None else None
         )
@@ -191,6 +204,18 @@ def scan_command(
             app, running.counts, running.skipped, output=output, format_name=fmt.name, code=code
         )
     return code
+
+
+def _progress_bar(
+    app: AppContext, org: OrgSpec, *, quiet: bool, streaming_here: bool
+) -> ProgressBar | None:
+    """A bar on stderr for organisation scans, unless stderr is not a terminal, --quiet, or
+    a streaming report goes to the same terminal (the table is buffered)."""
+    if not org.organization or quiet or streaming_here or not app.is_terminal(app.stderr):
+        return None
+    from trustwarden.cli.progress import ProgressBar  # noqa: PLC0415 - rich on use
+
+    return ProgressBar(app.stderr)
 
 
 def _say_outcome(

@@ -1,4 +1,5 @@
-"""Offline sources: files exported with the AWS CLI, and the bundled sample estate."""
+"""Offline sources: files exported with the AWS CLI, the bundled sample estate, and
+infrastructure-as-code templates."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from trustwarden.errors import InputError, PolicyError
 from trustwarden.model import Settings, Skipped
-from trustwarden.pipeline import Item, Opened
+from trustwarden.pipeline import Event, Item, Opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,35 @@ class SampleSource:
         return FileSource(tuple(sample_paths())).open(settings)
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateSource:
+    """Roles declared in CloudFormation/SAM templates, CDK output, Terraform plans and
+    configurations (files or folders, searched recursively), of the account ``account_id``
+    they deploy to (unknown: literal accounts count as outsiders, and a note says so).
+
+    A role whose template the reader cannot decide comes as several variants; the scan
+    shows the worst.
+    """
+
+    paths: tuple[Path, ...]
+    account_id: str | None = None
+
+    def open(self, settings: Settings) -> Opened:
+        """Check the account id and stream the templates' roles."""
+        from trustwarden.sources.iac import load_paths, merge_results  # noqa: PLC0415
+
+        if self.account_id is not None:
+            from trustwarden.config import validate_account_id  # noqa: PLC0415
+
+            validate_account_id(self.account_id)
+        account_id = self.account_id
+
+        def combine(events: Iterator[Event]) -> Iterator[Event]:
+            return merge_results(events, account_id)
+
+        return Opened(roles=load_paths(self.paths, account_id), settings=settings, combine=combine)
+
+
 def read_files(paths: Iterable[Path], account_id: str | None = None) -> Iterator[Item]:
     """The roles of ``paths`` in order; an unreadable file is one :class:`Skipped` item."""
     from trustwarden.sources.offline import load_file  # noqa: PLC0415 - loaded on use
@@ -56,4 +86,4 @@ def read_files(paths: Iterable[Path], account_id: str | None = None) -> Iterator
             yield Skipped(what=name, reason=reason)
 
 
-__all__ = ["FileSource", "SampleSource", "read_files"]
+__all__ = ["FileSource", "SampleSource", "TemplateSource", "read_files"]

@@ -290,7 +290,7 @@ def _skipped(
 def _facts(entry: dict[str, Any], problems: tuple[str, ...] = ()) -> RoleFacts:
     """The facts reports may show (path, tags, last use...), as the live source reads them."""
     get = entry.get
-    path = get("Path")
+    path, role_id = get("Path"), get("RoleId")
     tags = get("Tags")
     pairs: tuple[tuple[str, str], ...] = ()
     if tags and isinstance(tags, list):
@@ -305,6 +305,7 @@ def _facts(entry: dict[str, Any], problems: tuple[str, ...] = ()) -> RoleFacts:
         used, region = last_used.get("LastUsedDate"), last_used.get("Region")
     return RoleFacts(
         path if isinstance(path, str) else None,
+        role_id if isinstance(role_id, str) else None,
         pairs,
         used if isinstance(used, str) else None,
         region if isinstance(region, str) else None,

@@ -27,8 +27,11 @@ def role_from_listing(item: Mapping[str, Any], *, account_id: str, source: str =
     name = str(item.get("RoleName", ""))
     parts = arn.split(":")
     owner = parts[4] if len(parts) > 5 and parts[4] else account_id
-    path = item.get("Path")
-    facts = RoleFacts(path=str(path)) if path is not None else RoleFacts()
+    path, role_id = item.get("Path"), item.get("RoleId")
+    facts = RoleFacts(
+        path=str(path) if path is not None else None,
+        role_id=str(role_id) if role_id is not None else None,
+    )
     return Role(
         arn=arn,
         name=name,
