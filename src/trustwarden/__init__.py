@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         Status,
         Witness,
     )
-    from trustwarden.pipeline import Opened, Scan, Source, scan
+    from trustwarden.pipeline import Opened, RolesSource, Scan, Source, scan
     from trustwarden.sources.aws.scanner import AccountSource, OrganizationSource
     from trustwarden.sources.local import FileSource, SampleSource, TemplateSource
 
@@ -56,6 +56,7 @@ _LAZY = {
     "Status": "trustwarden.model",
     "Witness": "trustwarden.model",
     "Opened": "trustwarden.pipeline",
+    "RolesSource": "trustwarden.pipeline",
     "Scan": "trustwarden.pipeline",
     "Source": "trustwarden.pipeline",
     "scan": "trustwarden.pipeline",
@@ -76,6 +77,7 @@ __all__ = [
     "Role",
     "RoleFacts",
     "RoleResult",
+    "RolesSource",
     "SampleSource",
     "Scan",
     "Settings",

@@ -67,6 +67,17 @@ class Source(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RolesSource:
+    """Roles already in hand (built by a caller, e.g. the AWS Config handler), as a source."""
+
+    items: Iterable[Item]
+
+    def open(self, settings: Settings) -> Opened:
+        """Stream the items as given."""
+        return Opened(roles=iter(self.items), settings=settings)
+
+
 # --------------------------------------------------------------------------- selection
 
 
@@ -392,6 +403,7 @@ __all__ = [
     "Item",
     "Opened",
     "RoleSelector",
+    "RolesSource",
     "Scan",
     "Source",
     "analyze",

@@ -34,7 +34,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from trustwarden import Settings
 from trustwarden.aws.faults import describe, error_code
 from trustwarden.aws.session import AwsContext, EventHooks, assume, make_session
-from trustwarden.engine import analyze_roles
 from trustwarden.errors import AwsAccessError, TrustwardenError
 from trustwarden.integrations.aws_config_rule import (
     NOT_APPLICABLE,
@@ -52,6 +51,7 @@ from trustwarden.integrations.aws_config_rule import (
     timestamp,
 )
 from trustwarden.model import Role, RoleResult
+from trustwarden.pipeline import RolesSource, scan
 from trustwarden.sources.aws.account import iter_roles, role_from_listing
 from trustwarden.sources.aws.organization import member_role_arn, read_organization
 
@@ -171,7 +171,9 @@ def _judge(
     when: datetime,
     resource_id: str | None = None,
 ) -> Iterator[Evaluation]:
-    for result in analyze_roles(roles, settings):
+    for result in scan(RolesSource(roles), settings):
+        if not isinstance(result, RoleResult):
+            continue  # a RolesSource of roles only yields results
         yield {
             "ComplianceResourceType": RESOURCE_TYPE,
             "ComplianceResourceId": resource_id or _role_id(result),
