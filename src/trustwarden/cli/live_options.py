@@ -8,15 +8,20 @@ the source for ``scan``: files, the sample, the credentials' account, or the org
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar, cast
 
 import click
 
 from trustwarden.aws.options import DEFAULT_MEMBER_ROLE, DEFAULT_WORKERS, MAX_WORKERS, AwsOptions
-from trustwarden.cli.options import ENRICH_OPTION, AppContext, SourceSpec, build_source
+from trustwarden.cli.options import (
+    ENRICH_OPTION,
+    AppContext,
+    SourceSpec,
+    build_source,
+    option_group,
+)
 from trustwarden.errors import ConfigError
 from trustwarden.pipeline import Source
 
@@ -88,30 +93,11 @@ ORG_OPTIONS: list[Callable[[Any], Any]] = [
     ENRICH_OPTION,
 ]
 
-_NAMES = (
-    "organization",
-    "member_role",
-    "trust_organization",
-    "accounts",
-    "exclude_accounts",
-    "workers",
-    "enrich",
-)
-
 
 def organization_options(command: F) -> F:
-    """Add the organisation options to a command; pass their values as ``org: OrgSpec``."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        values = {name: kwargs.pop(name) for name in _NAMES}
-        kwargs["org"] = OrgSpec(**values)
-        return command(*args, **kwargs)
-
-    wrapped: Any = wrapper
-    for option in reversed(ORG_OPTIONS):
-        wrapped = option(wrapped)
-    return cast("F", wrapped)
+    """Add the organisation options to a command; pass ``org: OrgSpec`` (one per field)."""
+    names = tuple(f.name for f in fields(OrgSpec))
+    return cast("F", option_group(ORG_OPTIONS, names, OrgSpec, "org")(command))
 
 
 def scan_source(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar, cast
@@ -130,7 +130,7 @@ pass_app = click.make_pass_decorator(AppContext)
 """Decorator: pass the :class:`AppContext` that ``main`` created as the first argument."""
 
 
-def _grouped(
+def option_group(
     options: Iterable[Callable[[F], F]], names: tuple[str, ...], build: Callable[..., Any], as_: str
 ) -> Callable[[F], F]:
     """Add ``options`` to a command and pass their values as one object named ``as_``."""
@@ -263,7 +263,9 @@ SOURCE_OPTIONS: list[Callable[[Any], Any]] = [
 
 def input_options(command: F) -> F:
     """Add ``--input``/``--sample``/``--account-id``; pass ``source: SourceSpec``."""
-    decorate = _grouped(SOURCE_OPTIONS, ("inputs", "sample", "account_id"), _source_spec, "source")
+    decorate = option_group(
+        SOURCE_OPTIONS, ("inputs", "sample", "account_id"), _source_spec, "source"
+    )
     return cast("F", decorate(command))
 
 
@@ -351,40 +353,9 @@ AWS_OPTIONS: list[Callable[[Any], Any]] = [
 
 
 def aws_options(command: F) -> F:
-    """Add the AWS connection options; pass ``aws: AwsOptions``."""
-    decorate = _grouped(
-        AWS_OPTIONS,
-        (
-            "profile",
-            "region",
-            "assume_role",
-            "assume_role_external_id",
-            "max_attempts",
-            "retry_mode",
-        ),
-        _aws_options,
-        "aws",
-    )
-    return cast("F", decorate(command))
-
-
-def _aws_options(
-    *,
-    profile: str | None,
-    region: str | None,
-    assume_role: str | None,
-    assume_role_external_id: str | None,
-    max_attempts: int | None,
-    retry_mode: str | None,
-) -> AwsOptions:
-    return AwsOptions(
-        profile=profile,
-        region=region,
-        assume_role=assume_role,
-        assume_role_external_id=assume_role_external_id,
-        max_attempts=max_attempts,
-        retry_mode=retry_mode,
-    )
+    """Add the AWS connection options; pass ``aws: AwsOptions`` (one option per field)."""
+    names = tuple(f.name for f in fields(AwsOptions))
+    return cast("F", option_group(AWS_OPTIONS, names, AwsOptions, "aws")(command))
 
 
 ENRICH_OPTION = click.option(
@@ -495,7 +466,7 @@ def trust_options(command: F) -> F:
 
     Passes ``trust: TrustSpec``.
     """
-    decorate = _grouped(
+    decorate = option_group(
         TRUST_OPTIONS,
         ("trusted_accounts", "trusted_orgs", "config", "known_accounts"),
         TrustSpec,
