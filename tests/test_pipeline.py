@@ -132,3 +132,26 @@ def test_closing_the_scan_closes_the_source() -> None:
     next(running)
     running.close()
     assert closed == [True]
+
+
+def test_sparse_enrichment_runs_in_parallel() -> None:
+    """One role in 20 needs facts: the fetches still overlap (the window counts fetches)."""
+    lock = threading.Lock()
+    running = [0, 0]  # now, most at once
+    gate = threading.Event()
+
+    def slow(r: Role) -> Role:
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+            if running[1] >= 4:
+                gate.set()
+        gate.wait(timeout=2)
+        with lock:
+            running[0] -= 1
+        return r
+
+    roles = [role(f"r{i:03d}", None if i % 20 else "999999999999") for i in range(200)]
+    events = list(scan(ListSource(roles, slow), Settings()))
+    assert len(events) == 200
+    assert running[1] >= 4

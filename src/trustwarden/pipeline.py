@@ -31,6 +31,7 @@ Item = Role | Skipped
 Event = RoleResult | Skipped
 STATUSES = (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)
 ENRICH_WORKERS = 8
+ENRICH_WINDOW = 10_000  # events held in order while their facts, or earlier ones, are fetched
 MAX_SUGGESTIONS = 5
 
 
@@ -365,12 +366,14 @@ def enrich(
     """Add the facts ``fetch`` returns to results that are not ``pass``, in order.
 
     The verdict is kept (the trust policy did not change); only the severity is refreshed
-    from the role's permissions, without a second search. At most ``4 * workers`` events
-    are held while their facts are fetched on ``workers`` threads.
+    from the role's permissions, without a second search. ``fetch`` runs on ``workers``
+    threads with at most ``4 * workers`` calls pending; the events between them wait in
+    order (at most :data:`ENRICH_WINDOW`).
     """
     from trustwarden.engine.severity import role_severity  # noqa: PLC0415
 
     window: deque[tuple[Event, Future[Role] | None]] = deque()
+    pending = 0
     pool = ThreadPoolExecutor(workers, thread_name_prefix="trustwarden-enrich")
 
     def finish(event: Event, future: Future[Role] | None) -> Event:
@@ -384,9 +387,15 @@ def enrich(
             future = None
             if isinstance(event, RoleResult) and needs_enrichment(event):
                 future = pool.submit(fetch, event.role)
+                pending += 1
             window.append((event, future))
-            while len(window) > 4 * workers or (window and _ready(window[0][1])):
-                yield finish(*window.popleft())
+            while window and (
+                pending > 4 * workers or len(window) > ENRICH_WINDOW or _ready(window[0][1])
+            ):
+                head, head_future = window.popleft()
+                if head_future is not None:
+                    pending -= 1
+                yield finish(head, head_future)
         while window:
             yield finish(*window.popleft())
     finally:
