@@ -24,6 +24,7 @@ from tests.aws.helpers import (
     error_response,
 )
 from tests.integrations.events import (
+    HANDLER_ACTIONS,
     Calls,
     change_event,
     oversized_event,
@@ -402,3 +403,68 @@ def test_a_failed_batch_stops_the_run_and_the_accepted_ones_are_returned(
     assert "event not evaluated: AWS: " in caplog.text
     assert "InvalidParameterValueException" in caplog.text
     assert "put 100 evaluations" in caplog.text
+
+
+def test_a_throttled_put_is_retried_and_every_evaluation_lands(account: str) -> None:
+    create_roles(boto3.client("iam"), 150)
+    attempts: list[int] = []
+
+    def first_attempt_throttled(request: Any, **_: Any) -> Any:
+        attempts.append(1)
+        if len(attempts) != 1:
+            return None
+        return error_response(request.url, 400, "ThrottlingException", "Rate exceeded", query=False)
+
+    calls = Calls()
+    hooks = [*calls.hooks, ("before-send.config-service.PutEvaluations", first_attempt_throttled)]
+    put = evaluate(scheduled_event(account), None, hooks=hooks)
+    assert len(put) == 150
+    assert [len(b["Evaluations"]) for b in calls.named("config-service.PutEvaluations")] == [
+        100,
+        50,
+    ]
+    assert len(attempts) == 3  # the throttled attempt was sent again by botocore's retries
+
+
+def test_a_long_annotation_is_clipped_to_256_characters(account: str) -> None:
+    outsiders = [
+        f"arn:aws:iam::{100000000000 + i}:role/some-rather-long-role-name-{i}" for i in range(30)
+    ]
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": outsiders}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    put = run(change_event(role_item(account, "many", document), account))
+    note = put[0]["Annotation"]
+    assert put[0]["ComplianceType"] == "NON_COMPLIANT"
+    assert len(note) == 256
+    assert note.startswith("trustwarden TW001: arn:aws:iam::100000000000:role/")
+    assert note.endswith("\u2026")
+
+
+def test_every_call_the_handler_makes_is_one_the_templates_grant(account: str) -> None:
+    """Every path, one event each; the calls seen are exactly :data:`HANDLER_ACTIONS`."""
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName="big", AssumeRolePolicyDocument=json.dumps(TRUST_SERVICE))[
+        "Role"
+    ]
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="lists")
+    s3.put_object(Bucket="lists", Key="a.yaml", Body=b"- name: V\n  accounts: ['999988887777']\n")
+    boto3.client("organizations").create_organization(FeatureSet="ALL")
+    member = "210987654321"
+    assumed_client("iam", f"arn:aws:iam::{member}:role/Member").create_role(
+        RoleName="m", AssumeRolePolicyDocument=json.dumps(TRUST_OTHER_ACCOUNT)
+    )
+    params = {"TrustOrganization": "true", "KnownAccountsS3Uri": "s3://lists/a.yaml"}
+    calls = Calls()
+    for event in (
+        change_event(role_item(account, "vendor", TRUST_OTHER_ACCOUNT), account, parameters=params),
+        oversized_event(account, "big", role["RoleId"]),
+        oversized_event(account, "big", "AROANOTRECORDED00001"),
+        scheduled_event(member, parameters={"MemberRoleName": "Member"}),
+    ):
+        assert run(event, calls)
+    assert {name for name, _ in calls.calls} == set(HANDLER_ACTIONS)
