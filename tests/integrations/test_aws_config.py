@@ -15,10 +15,12 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from tests.aws.helpers import (
     TRUST_OTHER_ACCOUNT,
     TRUST_SERVICE,
+    _StaticRaw,
     assumed_client,
     create_roles,
     error_response,
@@ -468,3 +470,27 @@ def test_every_call_the_handler_makes_is_one_the_templates_grant(account: str) -
     ):
         assert run(event, calls)
     assert {name for name, _ in calls.calls} == set(HANDLER_ACTIONS)
+
+
+def test_evaluations_config_rejects_are_not_reported_as_put(
+    account: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_roles(boto3.client("iam"), 3)
+    ids = sorted(r["RoleId"] for r in boto3.client("iam").list_roles()["Roles"])
+
+    def reject_first(request: Any, **_: Any) -> Any:
+        sent = json.loads(request.body)["Evaluations"]
+        failed = [e for e in sent if e["ComplianceResourceId"] == ids[0]]
+        body = json.dumps({"FailedEvaluations": failed}).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        return AWSResponse(request.url, 200, headers, _StaticRaw(body))
+
+    with caplog.at_level(logging.INFO, logger="trustwarden.aws_config"):
+        put = evaluate(
+            scheduled_event(account),
+            None,
+            hooks=[("before-send.config-service.PutEvaluations", reject_first)],
+        )
+    assert sorted(e["ComplianceResourceId"] for e in put) == ids[1:]
+    assert "Config rejected 1 of 3" in caplog.text
+    assert "put 2 evaluations" in caplog.text

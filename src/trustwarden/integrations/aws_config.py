@@ -359,7 +359,11 @@ def _known_accounts(base: AwsContext, uri: str) -> dict[str, str]:
 def _put(
     ctx: AwsContext, evaluations: Iterable[Evaluation], token: str, put: list[Evaluation]
 ) -> None:
-    """``PutEvaluations`` in batches of 100, as they come; each accepted batch joins ``put``."""
+    """``PutEvaluations`` in batches of 100, as they come; what Config accepts joins ``put``.
+
+    Throttling is retried by botocore (adaptive mode, 10 attempts); a batch that still fails
+    raises, which ends the run with the earlier batches kept.
+    """
     config = ctx.client("config")
     test_mode = token == TEST_TOKEN
 
@@ -368,7 +372,14 @@ def _put(
         failed = answer.get("FailedEvaluations") or []
         if failed:
             LOG.warning("PutEvaluations: Config rejected %d of %d", len(failed), len(batch))
-        put.extend(batch)
+        rejected = {
+            (f.get("ComplianceResourceType"), f.get("ComplianceResourceId")) for f in failed
+        }
+        put.extend(
+            e
+            for e in batch
+            if (e["ComplianceResourceType"], e["ComplianceResourceId"]) not in rejected
+        )
 
     batch: list[Evaluation] = []
     for evaluation in evaluations:
