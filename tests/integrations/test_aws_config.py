@@ -278,6 +278,7 @@ def _bad_events(account: str) -> list[Any]:
     item = role_item(account, "vendor", TRUST_SERVICE)
     good = change_event(item, account)
     no_token = {k: v for k, v in good.items() if k != "resultToken"}
+    invoking = json.loads(good["invokingEvent"])
     return [
         None,
         "not an event",
@@ -292,6 +293,21 @@ def _bad_events(account: str) -> list[Any]:
         {**good, "ruleParameters": json.dumps({"FailOn": "never"})},
         {**good, "ruleParameters": json.dumps({"TrustedAccounts": "12345"})},
         {**good, "ruleParameters": "[1, 2]"},
+        {**good, "ruleParameters": json.dumps({"TrustedAccounts": 111122223333})},
+        {**good, "ruleParameters": json.dumps({"TrustOrganization": "yes"})},
+        {**good, "invokingEvent": "[" * 100_000 + "]" * 100_000},
+        # the SNS notification's list form, not the rule event's object
+        {**good, "invokingEvent": json.dumps({**invoking, "configurationItem": [item]})},
+        change_event({**item, "configuration": None}, account),
+        change_event({**item, "configurationItemCaptureTime": "yesterday"}, account),
+        change_event({k: v for k, v in item.items() if k != "resourceId"}, account),
+        change_event({**item, "configuration": "{not json"}, account),
+        {
+            **good,
+            "invokingEvent": json.dumps(
+                {"messageType": "OversizedConfigurationItemChangeNotification"}
+            ),
+        },
     ]
 
 
