@@ -510,3 +510,42 @@ def test_evaluations_config_rejects_are_not_reported_as_put(
     assert sorted(e["ComplianceResourceId"] for e in put) == ids[1:]
     assert "Config rejected 1 of 3" in caplog.text
     assert "put 2 evaluations" in caplog.text
+
+
+def test_a_transient_organization_failure_is_not_judged_nor_remembered(
+    account: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    org = boto3.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="m", Email="m@example.com")["CreateAccountStatus"][
+        "AccountId"
+    ]
+    sibling = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{member}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    event = change_event(
+        role_item(account, "sibling", sibling), account, parameters={"TrustOrganization": "true"}
+    )
+
+    def busy(request: Any, **_: Any) -> Any:  # not retried by botocore, not a denial
+        return error_response(
+            request.url, 400, "ConcurrentModificationException", "busy", query=False
+        )
+
+    calls = Calls()
+    with caplog.at_level(logging.ERROR, logger="trustwarden.aws_config"):
+        failed = evaluate(
+            event, None, hooks=[*calls.hooks, ("before-send.organizations.ListAccounts", busy)]
+        )
+    assert failed == []  # not a NON_COMPLIANT built on the organization id alone
+    assert "ConcurrentModificationException" in caplog.text
+    assert not calls.named("config-service.PutEvaluations")
+    # the next event lists the organization again, and the sibling is trusted
+    assert run(event)[0]["ComplianceType"] == "COMPLIANT"

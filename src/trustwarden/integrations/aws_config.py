@@ -51,7 +51,7 @@ from trustwarden.integrations.aws_config_rule import (
 )
 from trustwarden.model import Role, RoleResult
 from trustwarden.sources.aws.account import iter_roles, role_from_listing
-from trustwarden.sources.aws.faults import describe, error_code
+from trustwarden.sources.aws.faults import ACCESS_DENIED_CODES, describe, error_code
 from trustwarden.sources.aws.organization import member_role_arn, read_organization
 from trustwarden.sources.aws.session import AwsContext, EventHooks, assume, make_session
 
@@ -300,7 +300,8 @@ def _organization(base: AwsContext, target: AwsContext) -> tuple[str | None, fro
 
     ``ListAccounts`` works from the management account and delegated administrators (where
     an organization rule's function runs), once per warm container for every member;
-    elsewhere ``DescribeOrganization`` (any member may call it) gives the id alone.
+    where it is denied, ``DescribeOrganization`` (any member may call it) gives the id alone.
+    Any other failure ends the event (``AwsAccessError``) and is not remembered.
     """
     listed = _CACHE.get(("organization", base.account_id))
     if listed is None:
@@ -308,6 +309,11 @@ def _organization(base: AwsContext, target: AwsContext) -> tuple[str | None, fro
             org = read_organization(base)
             listed = (org.id, org.account_ids)
         except AwsAccessError as exc:
+            if error_code(exc.__context__ or exc) not in ACCESS_DENIED_CODES:
+                # throttled past the retries, a server or network error: judging with the
+                # org id alone would flag sibling accounts, and remembering it would do so
+                # for every event of this container for CACHE_SECONDS
+                raise
             listed = exc.message
         _CACHE.put(("organization", base.account_id), listed)
     if isinstance(listed, tuple):
