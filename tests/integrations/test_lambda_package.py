@@ -171,7 +171,7 @@ def test_the_extracted_package_evaluates_a_config_event_as_lambda_would(
         "from trustwarden.integrations.aws_config import handler\n"
         "import trustwarden, yaml\n"
         "put = handler(json.load(sys.stdin), None)\n"
-        "print(json.dumps([trustwarden.__file__, yaml.__file__, put], default=str))\n"
+        "print(json.dumps([trustwarden.__file__, yaml.__file__, put]))  # as the runtime does\n"
     )
     env = {**os.environ, "PYTHONPATH": str(task)}
     out = subprocess.run(

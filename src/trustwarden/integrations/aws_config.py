@@ -91,8 +91,16 @@ def clear_caches() -> None:
 
 
 def handler(event: Mapping[str, Any], context: object = None) -> list[Evaluation]:
-    """The Lambda entry point: evaluate, put the evaluations, return them. Never raises."""
-    return evaluate(event, context)
+    """The Lambda entry point: evaluate, put the evaluations, return them. Never raises.
+
+    The runtime JSON-encodes what a handler returns, and a value it cannot encode (a
+    ``datetime``) fails the invocation (``Runtime.MarshalError``), which Lambda then retries
+    as it would an exception: so ``OrderingTimestamp`` is returned as ISO 8601 text.
+    """
+    return [
+        {**item, "OrderingTimestamp": item["OrderingTimestamp"].isoformat()}
+        for item in evaluate(event, context)
+    ]
 
 
 def evaluate(
