@@ -78,6 +78,9 @@ def test_functions_use_the_packaged_handler(name: str) -> None:
     (function,) = resources(load(name), "AWS::Lambda::Function")
     assert function["Handler"] == HANDLER
     assert function["Timeout"] == 900
+    # the per-event summary is logged at INFO, below the runtime's default WARNING
+    assert function["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
 
 
 def test_account_rule_parameters_are_the_handlers() -> None:
