@@ -203,3 +203,12 @@ def test_malformed_example_exits_2(cli: RunCli) -> None:
     run = cli("scan", "--input", str(EXAMPLES / "malformed-trust-document.json"))
     assert run.code == 2
     assert "TW005" in run.out
+
+
+def test_role_selects_template_roles_too(cli: RunCli) -> None:
+    template = str(Path(__file__).resolve().parents[1] / "iac/data/cfn/vendor-integrations.yaml")
+    run = cli("scan", template, "--role", "*vendor*", "--format", "json")
+    assert names(run.out) == ["CostVendorRole"]
+    missing = cli("scan", template, "--role", "AuditRole", "--format", "json")
+    assert missing.code == 2
+    assert "closest: AuditorRole" in missing.err
