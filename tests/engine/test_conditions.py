@@ -531,7 +531,7 @@ ADVERSARIAL_CASES = [
         "session-principal-arn-is-the-role",
         cond(
             {"ArnEquals": {"aws:PrincipalArn": arn(OUTSIDER, "role/vendor")}},
-            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s", service="sts")},
+            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")},
         ),
         FAIL,
         ("TW001",),

@@ -43,7 +43,7 @@ from trustwarden.engine.evaluate import (
     statement_names,
 )
 from trustwarden.model import Condition, Principal, Statement, TrustPolicy, Witness
-from trustwarden.policy import UNIQUE_ID_RE, parse_aws_principal
+from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
 
 EXTERNAL_ID = "sts:externalid"
 MFA_PRESENT = "aws:multifactorauthpresent"
@@ -129,6 +129,7 @@ class Outsider:
     written: str  # how the policy wrote it ("*", "222222222222", an ARN, "NotPrincipal")
     identities: tuple[Identity, ...]
     wildcard: bool  # any account ("*" or NotPrincipal)
+    principal: Principal | None = None  # the entry itself (None for NotPrincipal)
 
 
 class AttackerSearch:
@@ -189,9 +190,9 @@ class AttackerSearch:
         if principal.kind != "AWS":
             return ()
         value = principal.value
-        if len(value) == 12 and value.isdigit():
+        if is_account_id(value):
             return () if value in self.trusted else self._account_identities(value)
-        if UNIQUE_ID_RE.match(value):
+        if UNIQUE_ID_RE.fullmatch(value):
             return ()
         parts = parse_aws_principal(value)
         if parts is None:
@@ -301,6 +302,16 @@ class AttackerSearch:
         )
 
     # ------------------------------------------------------------------ search
+
+    def reach(self, statement: Statement, outsider: Outsider) -> Hit | None:
+        """A request by one of the outsider's identities that gets in, if any."""
+        return self.find(statement, outsider.identities)
+
+    def weak(self, statement: Statement, outsider: Outsider) -> bool:
+        """Whether a fresh account gets in with the policy's own External ID or MFA."""
+        self.wildcard_accounts()
+        fresh = tuple(i for i in outsider.identities if i.account_id in self.fresh_accounts)
+        return bool(fresh) and self.find(statement, fresh, strong=True) is not None
 
     def find(
         self, statement: Statement, identities: tuple[Identity, ...], *, strong: bool = False
