@@ -320,6 +320,13 @@ UNICODE = [
         why="Not an account ID: IAM refuses the principal.",
     ),
     case(
+        "superscript-digit-account-principal",
+        doc(allow({"AWS": "\u00b2" * 12})),
+        ERROR,
+        why="'²' is Latin-1 (IAM accepts the characters) and str.isdigit() says it is a "
+        "digit, but it is no ASCII digit: IAM refuses the principal.",
+    ),
+    case(
         "trailing-newline-account-principal",
         doc(allow({"AWS": "222222222222\n"})),
         ERROR,
@@ -329,8 +336,10 @@ UNICODE = [
         "arabic-indic-digits-in-account-condition",
         doc(allow("*", {"StringEquals": {"aws:PrincipalAccount": "\u0664" * 12}})),
         PASS,
+        ERROR,
         why="aws:PrincipalAccount is always 12 ASCII digits, so it never equals this value: "
-        "nobody gets in.",
+        "nobody gets in (pass); IAM also refuses characters above U+00FF in a policy "
+        "(error).",
     ),
     case(
         "non-ascii-external-id-pattern",
@@ -343,6 +352,34 @@ UNICODE = [
         doc(allow(OUT, {"StringLike": {EXT: "ok-*\n"}})),
         PASS,
         why="Every matching ExternalId ends in a newline, which STS refuses.",
+    ),
+]
+
+REALISM = [
+    case(
+        "principal-arn-root-only",
+        doc(allow("*", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"}})),
+        PASS,
+        why="Only root users match, and the root user cannot call AssumeRole (AWS: "
+        "AssumeRole needs an IAM user's or role's credentials).",
+    ),
+    case(
+        "principal-type-account-only",
+        doc(allow(OUT, {"StringEquals": {"aws:PrincipalType": "Account"}})),
+        PASS,
+        why="aws:PrincipalType is Account only for the root user, who cannot call AssumeRole.",
+    ),
+    case(
+        "role-session-cannot-lack-the-mfa-key",
+        doc(
+            allow(
+                {"AWS": f"arn:aws:iam::{OUTSIDER}:role/pipeline"},
+                {"Null": {"aws:MultiFactorAuthPresent": "true"}},
+            )
+        ),
+        PASS,
+        why="A role session uses temporary credentials, so aws:MultiFactorAuthPresent is "
+        "present (AWS: global condition keys); the Allow wants it absent.",
     ),
 ]
 

@@ -234,7 +234,8 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _value_text(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """A condition value as IAM compares it (JSON ``true`` is ``\"true\"``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | int | float):
@@ -279,10 +280,28 @@ def _principal_block(value: Any, where: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_POLICY_CHARS = re.compile(r"[\t\n\r\x20-\xff]*")
+
+
+def _check_characters(value: Any) -> None:
+    """IAM quotas: policy documents hold only TAB, LF, CR and U+0020-U+00FF."""
+    if isinstance(value, str):
+        if not _POLICY_CHARS.fullmatch(value):
+            raise Refused("characters outside TAB, LF, CR and U+0020-U+00FF")
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _check_characters(k)
+            _check_characters(v)
+    elif isinstance(value, list):
+        for v in value:
+            _check_characters(v)
+
+
 def parse(doc: Mapping[str, Any]) -> Policy:
     """Check a trust-policy document as IAM would and normalise it; :class:`Refused` if not."""
     if not isinstance(doc, Mapping):
         raise Refused("not an object")
+    _check_characters(doc)
     version = doc.get("Version")
     if version is not None and version not in (CURRENT_VERSION, "2008-10-17"):
         raise Refused(f"unknown Version {version!r}")
@@ -322,7 +341,7 @@ def parse(doc: Mapping[str, Any]) -> Policy:
             if not isinstance(keys, Mapping):
                 raise Refused(f"{where}: {operator} must map keys to values")
             for key, values in keys.items():
-                texts = tuple(_value_text(v) for v in _listify(values))
+                texts = tuple(value_text(v) for v in _listify(values))
                 conds.append(Cond(set_op, base, if_exists, str(key).lower(), texts))
         statements.append(
             Stmt(
@@ -402,6 +421,9 @@ def substitute(
             got = ctx.get(key.strip().lower())
             default = default.strip()
             if isinstance(got, str):
+                if "*" in got or "?" in got:
+                    # The documentation does not say whether they act as wildcards.
+                    raise Ambiguous("a variable's value holds a wildcard character")
                 parts.append((got, True))
             elif comma and len(default) >= 2 and default[0] == default[-1] == "'":
                 parts.append((default[1:-1].replace("''", "'"), True))
@@ -617,6 +639,9 @@ def statement_applies(
         return False
     caller = request.caller
     if stmt.not_principals is not None:
+        if stmt.effect == "Allow":
+            # AWS (NotPrincipal): "Using it with Allow is not supported."
+            raise Ambiguous("NotPrincipal in an Allow")
         if _not_principal_exempts(stmt.not_principals, caller):
             return False
     elif not any(_principal_names(k, v, caller, role_partition) for k, v in stmt.principals or ()):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tests.engine_exact.iam import ACCOUNT_RE, AttackRequest, Caller
+from tests.engine_exact.iam import ACCOUNT_RE, AttackRequest, Caller, value_text
 
 EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
 SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
@@ -43,7 +43,7 @@ def _literal_ids(doc: Mapping[str, Any]) -> list[tuple[str, bool]]:
                 if str(key).lower() != "sts:externalid":
                     continue
                 for v in values if isinstance(values, list) else [values]:
-                    text = str(v)
+                    text = value_text(v)
                     like = "Like" in str(operator) and ("*" in text or "?" in text)
                     variable = "${" in text and doc.get("Version") == "2012-10-17"
                     if not like and not variable:
