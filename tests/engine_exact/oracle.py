@@ -26,9 +26,9 @@ from tests.engine_exact.iam import AttackRequest, Caller, Cond, ContextValue, Po
 from tests.engine_exact.sts import (
     ORG_ID_RE,
     SESSION_NAME_RE,
-    TAG_KEY_RE,
-    TAG_VALUE_RE,
     attacker_problems,
+    valid_tag_key,
+    valid_tag_value,
 )
 
 # Fillers for "*" and "?": the engine's own (x, "", Q7z, 0, 9) and others it never tries.
@@ -324,9 +324,9 @@ def _not_past(text: str) -> bool:
 def _valid_for_key(key: str, value: ContextValue) -> bool:
     values = value if isinstance(value, tuple) else (value,)
     if key.startswith(("aws:principaltag/", "aws:requesttag/")):
-        return all(TAG_VALUE_RE.fullmatch(v) for v in values)
+        return all(valid_tag_value(v) for v in values)
     if key == "aws:tagkeys":
-        return all(TAG_KEY_RE.fullmatch(v) for v in values)
+        return all(valid_tag_key(v) for v in values)
     if key in ("sts:rolesessionname", "sts:sourceidentity"):
         return all(SESSION_NAME_RE.fullmatch(v) for v in values)
     if key == "aws:principalorgpaths":

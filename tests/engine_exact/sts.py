@@ -12,6 +12,7 @@ the policy names.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,9 +22,25 @@ EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
 SESSION_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
 IAM_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@-]{1,64}")
 ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}")
-# IAM tag values: letters, digits, spaces and _ . : / = + - @ (kept to ASCII here).
-TAG_VALUE_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{0,256}")
-TAG_KEY_RE = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}")
+
+
+def _tag_text(value: str, low: int, high: int) -> bool:
+    """IAM tags: Unicode letters, digits, spaces and ``_ . : / = + - @``."""
+    return low <= len(value) <= high and all(
+        ch.isalnum() or ch in "_.:/=+-@" or unicodedata.category(ch).startswith("Z") for ch in value
+    )
+
+
+def valid_tag_value(value: str) -> bool:
+    """A tag value IAM accepts (0-256 characters)."""
+    return _tag_text(value, 0, 256)
+
+
+def valid_tag_key(value: str) -> bool:
+    """A tag key IAM accepts (1-128 characters)."""
+    return _tag_text(value, 1, 128)
+
+
 _USER_ID_RE = re.compile(r"AIDA[A-Z0-9]{12,}")
 _ROLE_ID_RE = re.compile(r"AROA[A-Z0-9]{12,}:(.+)")
 
@@ -94,10 +111,10 @@ def sts_problems(request: AttackRequest) -> list[str]:
     for key, value in request.extra:
         values = value if isinstance(value, tuple) else (value,)
         if key.startswith(("aws:principaltag/", "aws:requesttag/")) and not all(
-            TAG_VALUE_RE.fullmatch(v) for v in values
+            valid_tag_value(v) for v in values
         ):
             out.append(f"{key} value {value!r} is not a valid tag value")
-        if key == "aws:tagkeys" and not all(TAG_KEY_RE.fullmatch(v) for v in values):
+        if key == "aws:tagkeys" and not all(valid_tag_key(v) for v in values):
             out.append(f"aws:TagKeys {value!r} holds an invalid tag key")
         if key in ("sts:rolesessionname", "sts:sourceidentity") and not all(
             SESSION_NAME_RE.fullmatch(v) for v in values

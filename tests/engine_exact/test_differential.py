@@ -202,7 +202,29 @@ def _protect(draw: st.DrawFn, document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+@st.composite
+def other_tenants_literals(draw: st.DrawFn) -> dict[str, Any]:
+    pattern = draw(st.sampled_from(["cust-*", "t-??", "acct*9"]))
+    literals = _subset(draw, [*engine_fills(pattern), *ENGINE_FRESH[:2]])
+    return doc(
+        allow({"AWS": root(OTHER)}, {"StringEquals": {EXT: literals}}),
+        allow(OUT, {"StringLike": {EXT: pattern}}),
+    )
+
+
+@st.composite
+def org_pattern(draw: st.DrawFn) -> dict[str, Any]:
+    pattern = draw(st.sampled_from(["o-abcdefgh*", "o-abcdefgh??", "o-*12345678"]))
+    denied = [o.lower() for o in engine_fills(pattern)] + ["o-trustwarden00"]
+    return doc(
+        allow("*", {"StringLike": {"aws:PrincipalOrgID": pattern}}),
+        deny({"StringEquals": {"aws:PrincipalOrgID": _subset(draw, denied)}}),
+    )
+
+
 FAMILIES = {
+    "other-tenants-literals": other_tenants_literals,
+    "org-pattern": org_pattern,
     "external-id-pattern": external_id_pattern,
     "account-pattern": account_pattern,
     "principal-arn-pattern": principal_arn_pattern,
