@@ -11,9 +11,10 @@ the policy names.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tests.engine_exact.iam import ACCOUNT_RE, AttackRequest, Caller, value_text
@@ -41,6 +42,25 @@ def valid_tag_key(value: str) -> bool:
     return _tag_text(value, 1, 128)
 
 
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+# Keys AWS fills in itself: their values have a fixed shape.
+_FORMATS: dict[str, Callable[[str], bool]] = {
+    "aws:currenttime": lambda v: (
+        re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z", v)
+        is not None
+    ),
+    "aws:epochtime": lambda v: re.fullmatch(r"[0-9]{1,12}", v) is not None,
+    "aws:sourceip": _is_ip,
+    "aws:securetransport": lambda v: v == "true",  # STS is HTTPS only
+    "aws:principalisawsservice": lambda v: v == "false",
+}
 _USER_ID_RE = re.compile(r"AIDA[A-Z0-9]{12,}")
 _ROLE_ID_RE = re.compile(r"AROA[A-Z0-9]{12,}:(.+)")
 
@@ -116,6 +136,8 @@ def sts_problems(request: AttackRequest) -> list[str]:
             out.append(f"{key} value {value!r} is not a valid tag value")
         if key == "aws:tagkeys" and not all(valid_tag_key(v) for v in values):
             out.append(f"aws:TagKeys {value!r} holds an invalid tag key")
+        if key in _FORMATS and not all(_FORMATS[key](v) for v in values):
+            out.append(f"{key} {value!r} is not what AWS sends for it")
         if key in ("sts:rolesessionname", "sts:sourceidentity") and not all(
             SESSION_NAME_RE.fullmatch(v) for v in values
         ):
