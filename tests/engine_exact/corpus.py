@@ -135,7 +135,8 @@ NUMERIC_GAPS = [
         ),
         FAIL,
         why="Numeric operators compare integer or decimal values (AWS: condition operators): "
-        "clearance=3.5 is > 3 and < 4.",
+        "clearance=3.5 is > 3 and < 4. (A tag is a string key; if IAM would not compare it as "
+        "a number, the contract still makes the unevaluable condition TW004: fail.)",
     ),
     case(
         "account-strictly-between-two-others",
@@ -150,7 +151,8 @@ NUMERIC_GAPS = [
         ),
         FAIL,
         why="Account IDs are decimal digit strings: a caller in 444444444445 satisfies both "
-        "bounds; nothing else is asked.",
+        "bounds; nothing else is asked. (AWS documents no conversion for a numeric operator "
+        "on a string key; then the contract makes it TW004: fail either way.)",
     ),
 ]
 
@@ -411,6 +413,13 @@ WILDCARD_NARROWED = [
         PASS,
         why="TW002.md: a wildcard narrowed to one named organisation is judged like the named "
         "account, which passes with the exact External ID.",
+    ),
+    case(
+        "wildcard-exact-id-one-named-account",
+        doc(allow("*", {"StringEquals": {EXT: "vendor-7Hq2", "aws:PrincipalAccount": OTHER}})),
+        PASS,
+        why="TW002.md: narrowed to one named account, the exact External ID protects it like "
+        "naming the account as the principal.",
     ),
     case(
         "wildcard-narrowed-to-trusted-org",

@@ -58,6 +58,15 @@ ALWAYS = {
     "aws:sourceip",
     "aws:requestedregion",
 }
+# Keys a direct call by an IAM user or role session carries with a fixed value (None: absent).
+FIXED: dict[str, str | None] = {
+    "aws:principalservicename": None,
+    "aws:principalservicenameslist": None,
+    "aws:calledvia": None,
+    "aws:calledviafirst": None,
+    "aws:calledvialast": None,
+    "aws:viaawsservice": "false",
+}
 MULTIVALUED = {"aws:tagkeys", "aws:calledvia", "aws:principalorgpaths"}
 MAX_REQUESTS = 6000
 MAX_CALLERS = 40
@@ -538,8 +547,12 @@ def _search_statement(
     extra_keys = sorted(keys - IDENTITY_KEYS - MFA_KEYS - ORG_KEYS - {EXT})
     extra_opts: list[list[Any]] = []
     for key in extra_keys:
-        opts = key_options(
-            key, [c for c in every if c.key == key], policy.variables_on, key in referenced
+        opts = (
+            [FIXED[key]]
+            if key in FIXED
+            else key_options(
+                key, [c for c in every if c.key == key], policy.variables_on, key in referenced
+            )
         )
         opts = [o for o in opts if _contains_tpl(o) or _holds_alone(conds, key, o, policy)]
         if not opts:
