@@ -27,6 +27,7 @@ from tests.engine_exact.sts import (
     ORG_ID_RE,
     SESSION_NAME_RE,
     attacker_problems,
+    is_policy_literal_external_id,
     valid_tag_key,
     valid_tag_value,
 )
@@ -527,7 +528,11 @@ def _search_statement(
             for e in external_ids(
                 [c for c in every if c.key == EXT], policy.variables_on, EXT in referenced
             )
-            if isinstance(e, Tpl) or _holds_alone(conds, EXT, e, policy)
+            if isinstance(e, Tpl)
+            or (
+                _holds_alone(conds, EXT, e, policy)
+                and (e is None or not is_policy_literal_external_id(doc, e))
+            )
         ]
         if EXT in keys
         else [None]
@@ -558,13 +563,14 @@ def _search_statement(
         if not opts:
             return None, 0
         extra_opts.append(opts)
-    tried = 0
+    tried = examined = 0
     for caller in chosen:
         mfas: list[str | None] = [None, "false"] if caller.kind == "user" else ["false"]
         if not keys & MFA_KEYS:
             mfas = mfas[:1]
         for combo in itertools.product(mfas, ext_opts, org_opts, *extra_opts):
-            if tried >= budget:
+            examined += 1
+            if tried >= budget or examined >= 4 * budget:
                 return None, tried
             mfa, ext, (org, paths), *extras = combo
             request = _build(caller, mfa, ext, org, paths, extra_keys, extras)
@@ -617,9 +623,7 @@ def _build(
         if new_org is not None:
             ctx["aws:principalorgid"] = new_org
         new_ext = _resolve(ext, ctx) if isinstance(ext, Tpl) else base.external_id
-        new_paths = (
-            (_resolve(paths.text and paths, ctx),) if isinstance(paths, Tpl) else base.org_paths
-        )
+        new_paths = (_resolve(paths, ctx),) if isinstance(paths, Tpl) else base.org_paths
     except iam.Ambiguous:
         return None
     if any(not _valid_for_key(k, v) for k, v in done):
