@@ -155,9 +155,9 @@ class ExactSearch:
                     ext_conds.append(cond)
                 for value in cond.values:
                     self.chars.update(value)
-                    for ref in _references(cond, value):
+                    for ref, written in _references(cond, value):
                         self.families.setdefault(ref, set()).add("str")
-                        self.spelling.setdefault(ref, ref)
+                        self.spelling.setdefault(ref, written)
         self.chars.update({c.swapcase() for c in self.chars})
         self.literals, self.folded = customer_external_ids(ext_conds)
         text = [p.value for st in policy.statements for p in _all_principals(st)]
@@ -279,13 +279,15 @@ def _all_principals(st: Statement) -> tuple[Principal, ...]:
     return (*st.principals, *(st.not_principals or ()))
 
 
-def _references(cond: Condition, value: str) -> Iterator[str]:
+def _references(cond: Condition, value: str) -> Iterator[tuple[str, str]]:
+    """The keys a value's policy variables read: (lower-cased, as written)."""
     if not cond.variables or not has_variable(value):
         return
     for match in _VARIABLE_RE.finditer(value):
         inner = match.group(1).strip()
         if inner not in ("*", "?", "$"):
-            yield inner.partition(",")[0].strip().lower()
+            written = inner.partition(",")[0].strip()
+            yield written.lower(), written
 
 
 def _glob_re(text: str, any_char: z3.ReRef, star: z3.ReRef) -> list[z3.ReRef]:
