@@ -234,8 +234,8 @@ def test_old_or_missing_version_makes_variables_literal(version: str | None) -> 
 @pytest.mark.parametrize(
     "principal",
     [
-        "２２２２２２２２２２２２",
-        "٢٢٢٢٢٢٢٢٢٢٢٢",
+        "\uff12" * 12,  # full-width digits
+        "\u0662" * 12,  # Arabic-Indic digits
         f"{OUTSIDER}\n",
         f"arn:aws:iam::{OUTSIDER}:root\n",
     ],
