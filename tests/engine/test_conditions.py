@@ -542,10 +542,10 @@ ADVERSARIAL_CASES = [
         cond(
             {
                 "ArnEquals": {
-                    "aws:PrincipalArn": arn(OUTSIDER, "assumed-role/vendor/s", service="sts")
+                    "aws:PrincipalArn": arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")
                 }
             },
-            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s", service="sts")},
+            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")},
         ),
         PASS,
         notes="aws:PrincipalArn never holds the session ARN",

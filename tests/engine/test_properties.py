@@ -62,7 +62,7 @@ OUTSIDER_PRINCIPALS: list[Any] = [
     aws(OUTSIDER),
     aws(arn(OUTSIDER)),
     aws(arn(OTHER, "user/u")),
-    aws(arn(OUTSIDER, "assumed-role/vendor/s", service="sts")),
+    aws(arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")),
     aws(OWN, OUTSIDER),
     {"AWS": OTHER, "Service": "lambda.amazonaws.com"},
 ]
@@ -466,7 +466,7 @@ def attacker_witnesses(draw: st.DrawFn) -> Witness:
     name = draw(st.sampled_from(["u", "r", "ux"]))
     if draw(st.booleans()):
         return Witness(arn(account, f"user/{name}"), account, mfa, external_id, context)
-    session = arn(account, f"assumed-role/{name}/s", service="sts")
+    session = arn(account, f"assumed-role/{name}/s1", service="sts")
     return Witness(arn(account, f"role/{name}"), account, mfa, external_id, context, session)
 
 

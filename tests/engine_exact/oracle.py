@@ -356,7 +356,8 @@ def key_options(
         out.extend(v for v in values if isinstance(v, Tpl) or _valid_for_key(key, v))  # type: ignore[arg-type]
         return out
     plain = [v for v in values if isinstance(v, str) and v and _valid_for_key(key, v)][:12]
-    out.append(())
+    if key not in ALWAYS:  # a key AWS always sends (aws:CurrentTime...) is never an empty set
+        out.append(())
     out.extend((v,) for v in plain)
     out.extend(tuple(p) for p in itertools.combinations(plain, 2))
     if len(plain) >= 3:

@@ -25,6 +25,10 @@ import z3
 from trustwarden.engine.attacker import (
     ALWAYS_PRESENT,
     EXTERNAL_ID,
+    FRESH_ACCOUNTS,
+    FRESH_EXTERNAL_ID,
+    FRESH_ORG,
+    FRESH_STRING,
     MFA_AGE,
     MFA_PRESENT,
     ORG_ID,
@@ -53,6 +57,13 @@ TIMEOUT_MS = 5_000
 MAX_SET_VALUES = 6
 _ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])", re.ASCII)
 _ORG_IN_TEXT = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII | re.IGNORECASE)
+_ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
+_SESSION_NAME_KEYS = frozenset({"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"})
+_ACCOUNT_SHAPE = re.compile(r"[0-9]{12}", re.ASCII)
+_PATH_SHAPE = re.compile(r"/|/[!-~]{1,510}/", re.ASCII)
+_TIME_SHAPE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z", re.ASCII
+)
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
 # Accounts a "*" caller may come from when the policy cannot tell accounts apart; more
 # than the policy can mention, so one is always fresh.
@@ -241,38 +252,68 @@ class ExactSearch:
         return None
 
 
-_FAST_EXTERNAL_ID_OPS = frozenset({"StringEquals", "StringEqualsIgnoreCase"})
+_EQUALITY_OPS = frozenset(
+    {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"}
+)
+# Values the candidate search uses as "fresh": a policy naming one goes to the solver.
+_SEARCH_FRESH = frozenset(
+    v.casefold() for v in (FRESH_EXTERNAL_ID, "Q7zQ7z", FRESH_ORG, FRESH_STRING, *FRESH_ACCOUNTS)
+)
 
 
 def needs_solver(policy: TrustPolicy) -> bool:
     """Whether the policy is outside the shapes the fast candidate search decides exactly.
 
-    The fast shapes: no Deny on AssumeRole, Principal (not NotPrincipal), and conditions
-    only of the forms "exact External ID" (``StringEquals``/``StringEqualsIgnoreCase`` of
-    literals) and ``Bool``/``BoolIfExists`` on ``aws:MultiFactorAuthPresent``. There every
-    External ID other than the literals, and every MFA state the attacker has (absent,
-    false), behaves alike, so one representative each is a proof.
+    The fast shapes: ``Principal`` (not ``NotPrincipal``) in every statement on AssumeRole,
+    and conditions only of these forms, in ``Allow`` or ``Deny``: string equality (or its
+    negation, any case, ``…IfExists``) of literals on ``sts:ExternalId``,
+    ``aws:PrincipalAccount`` (12-digit IDs) and ``aws:PrincipalOrgID`` (``o-…`` IDs);
+    ``StringLike "*"`` and ``Null`` on those keys; ``Bool``/``Null`` on
+    ``aws:MultiFactorAuthPresent``; ``Null``/``Numeric…`` on ``aws:MultiFactorAuthAge``. Such
+    tests only tell a literal from "anything else", so one representative per class (absent,
+    each literal, one fresh value) is a proof. An organisation condition under ``"*"`` goes
+    to the solver, which judges it like the named account (TW002).
     """
     for st in policy.statements:
         if not statement_covers_assume_role(st):
             continue
-        if st.effect != "Allow" or st.not_principals is not None:
+        if st.not_principals is not None:
             return True
+        wildcard = any(p.kind == "*" or p.value == "*" for p in st.principals)
         for cond in st.conditions:
-            if cond.set_op or any(has_variable(v) for v in cond.values):
+            if not _fast_condition(cond) or (wildcard and cond.key == ORG_ID):
                 return True
-            if cond.key == EXTERNAL_ID and cond.base in _FAST_EXTERNAL_ID_OPS:
-                if cond.if_exists:
-                    return True
-                continue
-            if (
-                cond.key == MFA_PRESENT
-                and cond.base == "Bool"
-                and all(v.lower() in ("true", "false") for v in cond.values)
-            ):
-                continue
-            return True
     return False
+
+
+def _fast_condition(cond: Condition) -> bool:
+    if cond.set_op or any("${" in v or v.casefold() in _SEARCH_FRESH for v in cond.values):
+        return False
+    base, key = cond.base, cond.key
+    if base == "Null":
+        return not cond.if_exists and all(v.lower() in ("true", "false") for v in cond.values)
+    if key == MFA_PRESENT:
+        return base == "Bool" and all(v.lower() in ("true", "false") for v in cond.values)
+    if key == MFA_AGE:
+        return base in NUMERIC_OPS and all(_is_number(v) for v in cond.values)
+    if key not in (EXTERNAL_ID, "aws:principalaccount", ORG_ID):
+        return False
+    if base in ("StringLike", "StringNotLike"):
+        return all(v == "*" for v in cond.values)
+    if base not in _EQUALITY_OPS:
+        return False
+    if key == "aws:principalaccount":
+        return all(is_account_id(v) for v in cond.values)
+    if key == ORG_ID:
+        return all(_ORG_ID_RE.fullmatch(v) for v in cond.values)
+    return True
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return float(text) == float(text)  # not NaN
+    except ValueError:
+        return False
 
 
 def _all_principals(st: Statement) -> tuple[Principal, ...]:
@@ -338,6 +379,7 @@ def _chars_re(spec: str) -> z3.ReRef:
 
 
 NAME_CHARS = "A-Za-z0-9_+=,.@-"
+TAG_CHARS = "A-Za-z0-9 _.:/=+@-"
 EXTERNAL_ID_CHARS = "A-Za-z0-9_+=,.@:/-"
 
 
@@ -353,6 +395,7 @@ class _Encoder:
         self.solver.set("timeout", TIMEOUT_MS)
         self.keys: dict[str, _Key] = {}
         self.fixed_account: str | None = None
+        self.lazy: list[tuple[z3.SeqRef, z3.BoolRef, re.Pattern[str]]] = []
         self.all_char = z3.AllChar(z3.ReSort(z3.StringSort()))
         self.any_string = z3.Star(self.all_char)
         self.no_colon = z3.Intersect(self.all_char, z3.Complement(z3.Re(":")))
@@ -366,7 +409,8 @@ class _Encoder:
             return z3.StringVal(self.fixed_account)
         acct = z3.String("account")
         s = self.solver
-        s.add(z3.Length(acct) == 12, z3.InRe(acct, z3.Star(z3.Range("0", "9"))))
+        digits = z3.InRe(acct, z3.Star(z3.Range("0", "9")))
+        self._lazy(acct, z3.And(z3.Length(acct) == 12, digits), _ACCOUNT_SHAPE)
         for account in sorted(self.search.trusted):
             s.add(acct != z3.StringVal(account))
         if self.strong:
@@ -381,8 +425,15 @@ class _Encoder:
 
     def _name_string(self, name: str, low: int, high: int) -> z3.SeqRef:
         value = z3.String(name)
-        self.solver.add(z3.Length(value) >= low, z3.Length(value) <= high)
-        self.solver.add(z3.InRe(value, z3.Star(_chars_re(NAME_CHARS))))
+        self._lazy(
+            value,
+            z3.And(
+                z3.Length(value) >= low,
+                z3.Length(value) <= high,
+                z3.InRe(value, z3.Star(_chars_re(NAME_CHARS))),
+            ),
+            re.compile(f"[{NAME_CHARS}]{{{low},{high}}}", re.ASCII),
+        )
         return value
 
     @cached_property
@@ -397,13 +448,15 @@ class _Encoder:
     def path(self) -> z3.SeqRef:
         path = z3.String("path")
         inner = z3.Concat(z3.Re("/"), z3.Plus(z3.Range("!", "~")), z3.Re("/"))
-        self.solver.add(z3.InRe(path, z3.Union(z3.Re("/"), inner)), z3.Length(path) <= 512)
+        shape = z3.And(z3.InRe(path, z3.Union(z3.Re("/"), inner)), z3.Length(path) <= 512)
+        self._lazy(path, shape, _PATH_SHAPE)
         return path
 
     @cached_property
     def uid(self) -> z3.SeqRef:
         uid = z3.String("uid")
-        self.solver.add(z3.Length(uid) == 17, z3.InRe(uid, z3.Star(_chars_re("A-Z0-9"))))
+        shape = z3.And(z3.Length(uid) == 17, z3.InRe(uid, z3.Star(_chars_re("A-Z0-9"))))
+        self._lazy(uid, shape, re.compile("[A-Z0-9]{17}", re.ASCII))
         return uid
 
     @cached_property
@@ -431,7 +484,8 @@ class _Encoder:
     def org(self) -> tuple[z3.BoolRef, z3.SeqRef]:
         present, org = z3.Bool("org_present"), z3.String("org")
         s = self.solver
-        s.add(z3.InRe(org, z3.Concat(z3.Re("o-"), z3.Loop(_chars_re("a-z0-9"), 10, 32))))
+        shape = z3.InRe(org, z3.Concat(z3.Re("o-"), z3.Loop(_chars_re("a-z0-9"), 10, 32)))
+        self._lazy(org, shape, _ORG_ID_RE)
         taken = set(self.search.orgs) | (self.search.mentioned_orgs if self.strong else set())
         for value in sorted(taken):
             s.add(z3.Implies(present, org != z3.StringVal(value)))
@@ -441,8 +495,12 @@ class _Encoder:
     def ext(self) -> tuple[z3.BoolRef, z3.SeqRef]:
         present, ext = z3.Bool("external_id_present"), z3.String("external_id")
         s = self.solver
-        s.add(z3.Length(ext) >= 2, z3.Length(ext) <= 1224)
-        s.add(z3.InRe(ext, z3.Star(_chars_re(EXTERNAL_ID_CHARS))))
+        shape = z3.And(
+            z3.Length(ext) >= 2,
+            z3.Length(ext) <= 1224,
+            z3.InRe(ext, z3.Star(_chars_re(EXTERNAL_ID_CHARS))),
+        )
+        self._lazy(ext, shape, re.compile(f"[{EXTERNAL_ID_CHARS}]{{2,1224}}", re.ASCII))
         if not self.strong:
             for lit in sorted(self.search.literals):
                 s.add(z3.Implies(present, ext != z3.StringVal(lit)))
@@ -487,6 +545,8 @@ class _Encoder:
             return _Key("str", self.mfa[0], [(true, self.mfa[1])])
         if key == "aws:principalisawsservice":
             return _Key("str", true, [(true, z3.StringVal("false"))])
+        if key == "aws:securetransport":  # STS is HTTPS only
+            return _Key("str", true, [(true, z3.StringVal("true"))])
         if key in _ABSENT_KEYS:
             return _Key("str", z3.BoolVal(False), [(true, z3.StringVal(""))])
         return None
@@ -511,7 +571,7 @@ class _Encoder:
         is6: list[z3.BoolRef] = []
         for i in range(count):
             active: z3.BoolRef = z3.Bool(f"{safe}_on{i}") if multi else z3.BoolVal(True)
-            elems.append((active, self._value(family, f"{safe}_{i}", is6)))
+            elems.append((active, self._value(key, family, f"{safe}_{i}", is6)))
         present = z3.Or(*[a for a, _ in elems]) if multi else z3.Bool(f"{safe}_present")
         if key in ALWAYS_PRESENT:
             self.solver.add(present)
@@ -528,12 +588,19 @@ class _Encoder:
         self.keys[key] = made
         return made
 
-    def _value(self, family: str, name: str, is6: list[z3.BoolRef]) -> z3.ExprRef:
+    def _value(self, key: str, family: str, name: str, is6: list[z3.BoolRef]) -> z3.ExprRef:
+        """One value of ``key``, in the shape AWS or IAM allows for it."""
         s = self.solver
         if family == "num":
             scaled = z3.Int(f"{name}_scaled")
             value = z3.Real(name)
+            if key == "aws:epochtime":  # whole seconds
+                s.add(value == z3.ToReal(scaled), scaled >= 0, scaled < 10**12)
+                return value
             s.add(value * (10**_DECIMALS) == z3.ToReal(scaled))
+            if key in _SESSION_NAME_KEYS:  # at least two characters: no single digit
+                whole = scaled % 10**_DECIMALS == 0
+                s.add(z3.Not(z3.And(whole, value >= 0, value <= 9)))  # noqa: PLR2004
             return value
         if family == "date":
             micros = z3.Int(name)
@@ -545,7 +612,50 @@ class _Encoder:
             s.add(addr >= 0, z3.If(flag, addr < 2**128, addr < 2**32))
             is6.append(flag)
             return addr
-        return z3.String(name)
+        text = z3.String(name)
+        shape = self._string_shape(key)
+        if shape is not None:
+            self._lazy(text, *shape)
+        return text
+
+    def _string_shape(self, key: str) -> tuple[z3.ReRef, re.Pattern[str]] | None:
+        """(z3 regex, Python pattern) for keys whose values IAM or STS restricts."""
+        if key in _SESSION_NAME_KEYS:
+            regex = z3.Loop(_chars_re(NAME_CHARS), 2, 64)
+            return regex, re.compile(f"[{NAME_CHARS}]{{2,64}}", re.ASCII)
+        tag_key = key == "aws:tagkeys"
+        if tag_key or key.startswith(("aws:principaltag/", "aws:requesttag/")):
+            # Tags: letters, digits, spaces and _ . : / = + - @ (Unicode letters the policy uses)
+            extra = sorted(c for c in self.search.chars if c.isalnum() and not c.isascii())
+            chars = z3.Union(_chars_re(TAG_CHARS), *[z3.Re(c) for c in extra])
+            low, high = (1, 128) if tag_key else (0, 256)
+            body = re.escape("".join(extra))
+            pattern = re.compile(f"[A-Za-z0-9 _.:/=+@\\-{body}]{{{low},{high}}}")
+            return z3.Loop(chars, low, high), pattern
+        digit = z3.Range("0", "9")
+        if key == "aws:currenttime":
+            two = z3.Loop(digit, 2, 2)
+            regex = z3.Concat(
+                z3.Loop(digit, 4, 4), z3.Re("-"), two, z3.Re("-"), two, z3.Re("T"),
+                two, z3.Re(":"), two, z3.Re(":"), two,
+                z3.Option(z3.Concat(z3.Re("."), z3.Plus(digit))), z3.Re("Z"),
+            )  # fmt: skip
+            return regex, _TIME_SHAPE
+        if key == "aws:epochtime":
+            return z3.Loop(digit, 1, 12), re.compile("[0-9]{1,12}", re.ASCII)
+        return None
+
+    def _lazy(
+        self, term: z3.SeqRef, constraint: z3.BoolRef | z3.ReRef, pattern: re.Pattern[str]
+    ) -> None:
+        """A format constraint added only if the first model breaks it (z3 is slow on them).
+
+        Exact: a model that already fits every format is a model of the full formula, and a
+        formula without them that is unsat stays unsat with them.
+        """
+        if isinstance(constraint, z3.ReRef):
+            constraint = z3.InRe(term, constraint)
+        self.lazy.append((term, constraint, pattern))
 
     # ------------------------------------------------------------------ principals
 
@@ -830,12 +940,27 @@ class _Encoder:
         s.add(self.conditions(statement))
         for deny in self.search.denies:
             s.add(z3.Not(z3.And(self.statement_names(deny), self.conditions(deny))))
-        result = s.check()
-        if result == z3.unsat:
-            return None
-        if result != z3.sat:
-            raise Undecided(f"the solver gave up ({s.reason_unknown()})")
-        request = self._request(s.model())
+        pending = list(self.lazy)
+        while True:
+            result = s.check()
+            if result == z3.unsat:
+                return None
+            if result != z3.sat:
+                raise Undecided(f"the solver gave up ({s.reason_unknown()})")
+            model = s.model()
+            broken = [
+                item
+                for item in pending
+                if not item[2].fullmatch(
+                    _decode(model.eval(item[0], model_completion=True).as_string())
+                )
+            ]
+            if not broken:
+                break
+            for item in broken:
+                s.add(item[1])
+                pending.remove(item)
+        request = self._request(model)
         if not evaluate_request(self.search.policy, request):
             raise Undecided("the solver's request did not replay through the evaluator")
         strict = evaluate_request(self.search.policy, request, strict=True)
@@ -853,7 +978,9 @@ class _Encoder:
         def part(attr: str, default: str) -> str:
             return text(solved[attr]) if attr in solved else default
 
-        account = part("acct", self.fixed_account or "")
+        fresh = self.search.trusted | self.search.mentioned_accounts
+        anyone = next(a for a in _FRESH_ACCOUNTS if a not in fresh)
+        account = part("acct", self.fixed_account or anyone)
         user = self.kind_value == 0
         name = part("name", WITNESS_NAME)
         p = self.search.partition
