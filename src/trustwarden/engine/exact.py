@@ -600,7 +600,7 @@ class _Encoder:
             s.add(value * (10**_DECIMALS) == z3.ToReal(scaled))
             if key in _SESSION_NAME_KEYS:  # at least two characters: no single digit
                 whole = scaled % 10**_DECIMALS == 0
-                s.add(z3.Not(z3.And(whole, value >= 0, value <= 9)))  # noqa: PLR2004
+                s.add(z3.Not(z3.And(whole, value >= 0, value <= 9)))
             return value
         if family == "date":
             micros = z3.Int(name)
