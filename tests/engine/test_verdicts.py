@@ -212,7 +212,8 @@ DENY_CASES = [
     Case(
         "deny-not-principal-exempts-outsider",
         policy(
-            statement("*"), statement(
+            statement("*"),
+            statement(
                 effect="Deny",
                 not_principal=aws(arn(OUTSIDER, "user/bob"), arn(OUTSIDER, "root")),
             ),
