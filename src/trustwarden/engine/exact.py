@@ -54,12 +54,13 @@ from trustwarden.model import Condition, Principal, Statement, TrustPolicy
 from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
 
 TIMEOUT_MS = 5_000
+QUICK_TIMEOUT_MS = 200
 MAX_SET_VALUES = 6
 _ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])", re.ASCII)
 _ORG_IN_TEXT = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII | re.IGNORECASE)
 _ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
-_SESSION_NAME_KEYS = frozenset({"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"})
 _ACCOUNT_SHAPE = re.compile(r"[0-9]{12}", re.ASCII)
+_SESSION_NAME_KEYS = frozenset({"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"})
 _PATH_SHAPE = re.compile(r"/|/[!-~]{1,510}/", re.ASCII)
 _TIME_SHAPE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z", re.ASCII
@@ -236,20 +237,33 @@ class ExactSearch:
         mentions) send the policy's own External IDs and MFA: TW002's question. Raises
         :class:`Undecided` when the solver cannot answer.
         """
+        # Simpler questions first: an IAM user or a role session, at path "/" (a path is
+        # tried only when "/" cannot do). Each with a short time limit (a quick "yes" ends
+        # the search), then the undecided ones with the full limit.
+        questions: list[tuple[int, bool]] = [(0, True), (1, True)]
         undecided: Undecided | None = None
-        for kind in (0, 1):  # an IAM user, then a role session: two simpler questions
-            enc = _Encoder(self, strong=strong, kind=kind)
-            try:
-                hit = enc.solve(statement, outsider)
-            except Undecided as exc:
-                hit, undecided = None, exc
-            if hit is not None:
-                return hit
-            if "kind" not in enc.__dict__:
-                break  # nothing read the kind of caller: the other answer is the same
-        if undecided is not None:
-            raise undecided
-        return None
+        for timeout in (QUICK_TIMEOUT_MS, TIMEOUT_MS):
+            pending: list[tuple[int, bool]] = []
+            while questions:
+                kind, root_path = questions.pop(0)
+                enc = _Encoder(self, strong=strong, kind=kind, timeout=timeout, root_path=root_path)
+                try:
+                    hit = enc.solve(statement, outsider)
+                except Undecided as exc:
+                    pending.append((kind, root_path))
+                    undecided = exc
+                    continue
+                if hit is not None:
+                    return hit
+                if "kind" not in enc.__dict__:  # the other kind's answer is the same
+                    questions = [q for q in questions if q[1] != root_path]
+                if root_path and "path" in enc.__dict__:
+                    questions.append((kind, False))
+            if not pending:
+                return None
+            questions = pending
+        assert undecided is not None
+        raise undecided
 
 
 _EQUALITY_OPS = frozenset(
@@ -386,13 +400,16 @@ EXTERNAL_ID_CHARS = "A-Za-z0-9_+=,.@:/-"
 class _Encoder:
     """Builds and solves the formula for one (statement, principal entry) question."""
 
-    def __init__(self, search: ExactSearch, *, strong: bool, kind: int) -> None:
+    def __init__(
+        self, search: ExactSearch, *, strong: bool, kind: int, timeout: int, root_path: bool
+    ) -> None:
         self.search = search
         self.kind_value = kind
+        self.root_path = root_path
         self.strong = strong
         self.unevaluable = False
         self.solver = z3.Solver()
-        self.solver.set("timeout", TIMEOUT_MS)
+        self.solver.set("timeout", timeout)
         self.keys: dict[str, _Key] = {}
         self.fixed_account: str | None = None
         self.lazy: list[tuple[z3.SeqRef, z3.BoolRef, re.Pattern[str]]] = []
@@ -409,8 +426,8 @@ class _Encoder:
             return z3.StringVal(self.fixed_account)
         acct = z3.String("account")
         s = self.solver
-        digits = z3.InRe(acct, z3.Star(z3.Range("0", "9")))
-        self._lazy(acct, z3.And(z3.Length(acct) == 12, digits), _ACCOUNT_SHAPE)
+        # 12 ASCII digits; str.to_int is -1 unless every character is a digit.
+        self._lazy(acct, z3.And(z3.Length(acct) == 12, z3.StrToInt(acct) >= 0), _ACCOUNT_SHAPE)
         for account in sorted(self.search.trusted):
             s.add(acct != z3.StringVal(account))
         if self.strong:
@@ -446,6 +463,8 @@ class _Encoder:
 
     @cached_property
     def path(self) -> z3.SeqRef:
+        if self.root_path:
+            return z3.StringVal("/")
         path = z3.String("path")
         inner = z3.Concat(z3.Re("/"), z3.Plus(z3.Range("!", "~")), z3.Re("/"))
         shape = z3.And(z3.InRe(path, z3.Union(z3.Re("/"), inner)), z3.Length(path) <= 512)
