@@ -323,7 +323,8 @@ def test_user_listed_with_its_account_is_exempt() -> None:
 
 
 def test_solver_timeout_is_tw004_never_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exact_module, "TIMEOUT_MS", 1)
+    monkeypatch.setattr(exact_module, "QUICK_RLIMIT", 1)
+    monkeypatch.setattr(exact_module, "FULL_RLIMIT", 1)
     doc = policy(
         statement(ANY, condition={"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/a*b*c"}}),
         deny({"StringLike": {"aws:PrincipalArn": ["*x*", "*y*"]}}),

@@ -32,6 +32,7 @@ from tests.engine.helpers import (
 )
 from trustwarden.engine import Request, evaluate_request
 from trustwarden.model import Status, Witness
+from trustwarden.engine.exact import needs_solver
 from trustwarden.policy import parse_policy
 
 BOUNDED = settings(
@@ -239,7 +240,14 @@ def test_results_are_deterministic(
         raw = quote(json.dumps(doc), safe="")
     first = analyze(raw)
     second = analyze(raw)
-    assert first == second
+    if needs_solver(parse_policy(doc)):
+        # z3's models can differ between runs: the verdict and findings must not.
+        assert (first.status, first.fingerprint) == (second.status, second.fingerprint)
+        assert [(f.code, f.principals) for f in first.findings] == [
+            (f.code, f.principals) for f in second.findings
+        ]
+    else:
+        assert first == second
     assert first.status is analyze(doc).status
     reordered = {"Statement": [g.body for g in reversed(generated)]}
     assert analyze(reordered).status is first.status, show(first)

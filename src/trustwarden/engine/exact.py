@@ -53,8 +53,11 @@ from trustwarden.engine.evaluate import Request, evaluate_request, statement_cov
 from trustwarden.model import Condition, Principal, Statement, TrustPolicy
 from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
 
-TIMEOUT_MS = 5_000
-QUICK_TIMEOUT_MS = 200
+# Work limits (z3 "rlimit": deterministic, unlike time) for the quick and the full attempt,
+# and a wall-clock backstop. Past them a question is undecided: TW004.
+QUICK_RLIMIT = 1_000_000
+FULL_RLIMIT = 30_000_000
+TIMEOUT_MS = 10_000
 MAX_SET_VALUES = 6
 _ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])", re.ASCII)
 _ORG_IN_TEXT = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII | re.IGNORECASE)
@@ -238,15 +241,15 @@ class ExactSearch:
         :class:`Undecided` when the solver cannot answer.
         """
         # Simpler questions first: an IAM user or a role session, at path "/" (a path is
-        # tried only when "/" cannot do). Each with a short time limit (a quick "yes" ends
-        # the search), then the undecided ones with the full limit.
+        # tried only when "/" cannot do). Each with a small work limit (a quick "yes" ends
+        # the search), then the undecided ones with the full one.
         questions: list[tuple[int, bool]] = [(0, True), (1, True)]
         undecided: Undecided | None = None
-        for timeout in (QUICK_TIMEOUT_MS, TIMEOUT_MS):
+        for rlimit in (QUICK_RLIMIT, FULL_RLIMIT):
             pending: list[tuple[int, bool]] = []
             while questions:
                 kind, root_path = questions.pop(0)
-                enc = _Encoder(self, strong=strong, kind=kind, timeout=timeout, root_path=root_path)
+                enc = _Encoder(self, strong=strong, kind=kind, rlimit=rlimit, root_path=root_path)
                 try:
                     hit = enc.solve(statement, outsider)
                 except Undecided as exc:
@@ -401,15 +404,19 @@ class _Encoder:
     """Builds and solves the formula for one (statement, principal entry) question."""
 
     def __init__(
-        self, search: ExactSearch, *, strong: bool, kind: int, timeout: int, root_path: bool
+        self, search: ExactSearch, *, strong: bool, kind: int, rlimit: int, root_path: bool
     ) -> None:
+        # A fresh z3 context per question: z3's answers (and its work counter) then depend on
+        # this formula only, so the same policy always gets the same verdict and witness.
+        z3._main_ctx = z3.Context()  # noqa: SLF001 - z3 has no public "reset main context"
         self.search = search
         self.kind_value = kind
         self.root_path = root_path
         self.strong = strong
         self.unevaluable = False
         self.solver = z3.Solver()
-        self.solver.set("timeout", timeout)
+        self.solver.set("rlimit", rlimit)
+        self.solver.set("timeout", TIMEOUT_MS)
         self.keys: dict[str, _Key] = {}
         self.fixed_account: str | None = None
         self.lazy: list[tuple[z3.SeqRef, z3.BoolRef, re.Pattern[str]]] = []
@@ -583,6 +590,8 @@ class _Encoder:
         # One type per key; a key compared as several types is kept as a string and its
         # other comparisons cannot be evaluated (worst case, flagged TW004).
         family = next(iter(families)) if len(families) == 1 else "str"
+        if (key, family) in (("aws:currenttime", "num"), ("aws:epochtime", "date")):
+            family = "str"  # keep AWS's format; the other comparison is unevaluable
         multi = key in self.search.multi or key == ORG_PATHS
         count = min(MAX_SET_VALUES, max(1, self.search.counts.get(key, 1))) if multi else 1
         safe = re.sub(r"[^a-z0-9]", "_", key)
