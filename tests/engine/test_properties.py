@@ -31,8 +31,8 @@ from tests.engine.helpers import (
     show,
 )
 from trustwarden.engine import Request, evaluate_request
-from trustwarden.model import Status, Witness
 from trustwarden.engine.exact import needs_solver
+from trustwarden.model import Status, Witness
 from trustwarden.policy import parse_policy
 
 BOUNDED = settings(

@@ -408,7 +408,7 @@ class _Encoder:
     ) -> None:
         # A fresh z3 context per question: z3's answers (and its work counter) then depend on
         # this formula only, so the same policy always gets the same verdict and witness.
-        z3._main_ctx = z3.Context()  # noqa: SLF001 - z3 has no public "reset main context"
+        z3._main_ctx = z3.Context()
         self.search = search
         self.kind_value = kind
         self.root_path = root_path
