@@ -406,8 +406,8 @@ class _Encoder:
     def __init__(
         self, search: ExactSearch, *, strong: bool, kind: int, rlimit: int, root_path: bool
     ) -> None:
-        # A fresh z3 context per question: z3's answers (and its work counter) then depend on
-        # this formula only, so the same policy always gets the same verdict and witness.
+        # A fresh z3 context per question, so the work limit counts this question only
+        # (z3 has no public way to reset its main context).
         z3._main_ctx = z3.Context()
         self.search = search
         self.kind_value = kind
