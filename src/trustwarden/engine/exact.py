@@ -71,7 +71,7 @@ _TIME_SHAPE = re.compile(
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
 # Accounts a "*" caller may come from when the policy cannot tell accounts apart; more
 # than the policy can mention, so one is always fresh.
-_FRESH_ACCOUNTS = tuple(f"{d}{i:011d}" for d in "95" for i in range(1, 2000, 7))
+_FRESH_ACCOUNTS = FRESH_ACCOUNTS + tuple(f"{d}{i:011d}" for d in "95" for i in range(1, 2000, 7))
 _NEGATED_OF = {
     "StringNotEquals": "StringEquals",
     "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
