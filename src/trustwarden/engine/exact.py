@@ -63,6 +63,12 @@ _ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])", re.ASCII)
 _ORG_IN_TEXT = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII | re.IGNORECASE)
 _ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
 _ACCOUNT_SHAPE = re.compile(r"[0-9]{12}", re.ASCII)
+# Keys AWS fills in with values of one shape: compared as another type, kept as strings.
+_KEY_FAMILIES = {
+    "aws:currenttime": {"date", "str"},
+    "aws:epochtime": {"num", "str"},
+    "aws:sourceip": {"ip", "str"},
+}
 _SESSION_NAME_KEYS = frozenset({"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"})
 _PATH_SHAPE = re.compile(r"/|/[!-~]{1,510}/", re.ASCII)
 _TIME_SHAPE = re.compile(
@@ -590,7 +596,7 @@ class _Encoder:
         # One type per key; a key compared as several types is kept as a string and its
         # other comparisons cannot be evaluated (worst case, flagged TW004).
         family = next(iter(families)) if len(families) == 1 else "str"
-        if (key, family) in (("aws:currenttime", "num"), ("aws:epochtime", "date")):
+        if family not in _KEY_FAMILIES.get(key, {family}):
             family = "str"  # keep AWS's format; the other comparison is unevaluable
         multi = key in self.search.multi or key == ORG_PATHS
         count = min(MAX_SET_VALUES, max(1, self.search.counts.get(key, 1))) if multi else 1
