@@ -59,6 +59,14 @@ ALWAYS = {
     "aws:sourceip",
     "aws:requestedregion",
 }
+# A value AWS could send for each always-present key.
+ALWAYS_DEFAULT = {
+    "aws:currenttime": "2026-01-01T00:00:00Z",
+    "aws:epochtime": "1767225600",
+    "aws:sourceip": "192.0.2.10",
+    "aws:securetransport": "true",
+    "aws:requestedregion": "us-east-1",
+}
 # Keys a direct call by an IAM user or role session carries with a fixed value (None: absent).
 FIXED: dict[str, str | None] = {
     "aws:principalservicename": None,
@@ -358,6 +366,8 @@ def key_options(
     plain = [v for v in values if isinstance(v, str) and v and _valid_for_key(key, v)][:12]
     if key not in ALWAYS:  # a key AWS always sends (aws:CurrentTime...) is never an empty set
         out.append(())
+    elif not plain and key in ALWAYS_DEFAULT:
+        plain = [ALWAYS_DEFAULT[key]]  # it is still sent: one value AWS could send
     out.extend((v,) for v in plain)
     out.extend(tuple(p) for p in itertools.combinations(plain, 2))
     if len(plain) >= 3:

@@ -69,6 +69,8 @@ _KEY_FAMILIES = {
     "aws:epochtime": {"num", "str"},
     "aws:sourceip": {"ip", "str"},
 }
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_IPV4_SHAPE = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}", re.ASCII)
 _SESSION_NAME_KEYS = frozenset({"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"})
 _PATH_SHAPE = re.compile(r"/|/[!-~]{1,510}/", re.ASCII)
 _TIME_SHAPE = re.compile(
@@ -677,6 +679,16 @@ class _Encoder:
             return regex, _TIME_SHAPE
         if key == "aws:epochtime":
             return z3.Loop(digit, 1, 12), re.compile("[0-9]{1,12}", re.ASCII)
+        if key == "aws:sourceip":  # an IPv4 address when compared as a string
+            octet = z3.Union(
+                z3.Concat(z3.Re("25"), z3.Range("0", "5")),
+                z3.Concat(z3.Re("2"), z3.Range("0", "4"), digit),
+                z3.Concat(z3.Re("1"), digit, digit),
+                z3.Concat(z3.Range("1", "9"), digit),
+                digit,
+            )
+            dotted = z3.Concat(octet, z3.Re("."), octet, z3.Re("."), octet, z3.Re("."), octet)
+            return dotted, _IPV4_SHAPE
         return None
 
     def _lazy(
