@@ -615,6 +615,8 @@ def _build(
 ) -> AttackRequest | None:
     """A concrete request: templates resolved against the rest of the context."""
     plain_extra = tuple((k, v) for k, v in zip(extra_keys, extras, strict=True) if v is not None)
+    # Keys AWS always sends are present even when this statement's universe did not vary them.
+    plain_extra += tuple((k, v) for k, v in ALWAYS_DEFAULT.items() if k not in extra_keys)
     base = AttackRequest(
         caller,
         mfa,
