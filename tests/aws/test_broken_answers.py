@@ -163,5 +163,5 @@ def test_rollback(
     fix = ("fix", "--external-id", "vendor-7f3a", "--apply", "--yes", "--journal", str(journal))
     assert run(*fix)[0] == 0
     with breaking(moto_env, monkeypatch, action, answer):
-        result = run(*debug, "rollback", str(journal))
+        result = run(*debug, "rollback", str(journal), "--yes")
     check(*result, journal)
