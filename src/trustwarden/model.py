@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trustwarden.evidence.model import RoleEvidence
 
 
 class Status(StrEnum):
@@ -249,6 +252,7 @@ class RoleResult:
     error: str | None = None
     explanation: tuple[ExplainedStatement, ...] = ()
     fingerprint: str = ""
+    evidence: RoleEvidence | None = None  # CloudTrail evidence, when the scan was given some
 
 
 @dataclass(frozen=True, slots=True)

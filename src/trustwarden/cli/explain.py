@@ -9,6 +9,7 @@ from collections.abc import Iterable
 import click
 
 from trustwarden import __version__
+from trustwarden.cli.evidence_options import EvidenceArgs, evidence_options, read_evidence
 from trustwarden.cli.options import (
     AppContext,
     SourceSpec,
@@ -94,6 +95,7 @@ def find_role(items: Iterable[Role | Skipped], query: str) -> tuple[Role, list[S
     help="Words for people, or JSON (the scan result plus an `explanation` array).",
 )
 @fail_on_option
+@evidence_options
 @pass_app
 def explain_command(
     app: AppContext,
@@ -103,16 +105,19 @@ def explain_command(
     role_query: str,
     format_name: str,
     fail_on: str | None,
+    evidence: EvidenceArgs | None,
 ) -> int:
     """Explain one role's verdict, statement by statement, with a witness for fails."""
     from trustwarden.engine import analyze_role  # noqa: PLC0415 - the engine loads on use
+    from trustwarden.postscan import after_engine_one  # noqa: PLC0415
 
     config = resolve_config(trust, source=source, cwd=app.cwd)
     threshold = effective_fail_on(fail_on, config)
     role, skipped = find_role(open_roles(source), role_query)
     for item in skipped:
         app.warn(f"skipped {item.what}: {item.reason}")
-    result = analyze_role(role, config.settings, explain=True)
+    known = read_evidence(app, evidence)
+    result = after_engine_one(analyze_role(role, config.settings, explain=True), known)
     if format_name == "json":
         from trustwarden.formats.json_format import (  # noqa: PLC0415
             SCHEMA_VERSION,

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 import click
 
 from trustwarden import __version__
+from trustwarden.cli.evidence_options import EvidenceArgs, evidence_options, read_evidence
 from trustwarden.cli.options import (
     AppContext,
     SourceSpec,
@@ -28,6 +29,7 @@ from trustwarden.cli.options import (
     trust_options,
 )
 from trustwarden.errors import ConfigError, ExitCode, InputError, TrustwardenError
+from trustwarden.evidence.model import Evidence
 from trustwarden.formats.escape import escape
 from trustwarden.model import Role, Skipped
 from trustwarden.remediate.apply import ApplyOutcome, OutcomeKind, apply_plans
@@ -214,6 +216,8 @@ def show_plan(printer: Printer, plan: Plan, *, verbose: bool = False) -> None:
             printer.out(f"  {change}")
         for remaining in plan.remaining:
             printer.out(f"  still {remaining}", fg="yellow")
+        for proposal in plan.proposals:
+            printer.out(f"  proposal: {proposal}", fg="cyan")
         printer.diff(render_diff(plan))
     elif plan.action is PlanAction.REFUSED:
         printer.out(f"{arn}: not fixed: {plan.reason}", fg="yellow", bold=True)
@@ -221,6 +225,8 @@ def show_plan(printer: Printer, plan: Plan, *, verbose: bool = False) -> None:
             printer.out(f"  (would have) {change}")
         for remaining in plan.remaining:
             printer.out(f"  remains {remaining}")
+        for proposal in plan.proposals:
+            printer.out(f"  proposal: {proposal}", fg="cyan")
     elif verbose:
         printer.out(f"{arn}: nothing to do ({plan.reason})")
 
@@ -275,8 +281,15 @@ def build_fix_options(
     remove_principals: Sequence[str],
     include_warn: bool,
     max_policy_size: int,
+    from_evidence: bool = False,
+    evidence: Evidence | None = None,
 ) -> FixOptions:
     """Validate the fix options (:class:`ConfigError`/:class:`InputError` on bad values)."""
+    if from_evidence and (external_id is not None or external_id_map is not None):
+        raise ConfigError(
+            "--from-evidence pins the External IDs callers already send; it cannot be combined "
+            "with --external-id/--external-id-map"
+        )
     if external_id is not None:
         validate_external_id(external_id)
     by_role = load_external_id_map(external_id_map) if external_id_map else {}
@@ -290,11 +303,13 @@ def build_fix_options(
         remove_principals=tuple(remove_principals),
         include_warn=include_warn,
         max_policy_size=max_policy_size,
+        evidence=evidence,
+        from_evidence=from_evidence,
     )
     if not options.requested:
         raise ConfigError(
-            "nothing to fix with: give --external-id/--external-id-map, --require-mfa or "
-            "--remove-principal",
+            "nothing to fix with: give --external-id/--external-id-map, --require-mfa, "
+            "--remove-principal or --from-evidence",
             hint="the External ID must come from the third party; trustwarden never invents one",
         )
     return options
@@ -316,6 +331,11 @@ def build_fix_options(
     "--external-id).",
 )
 @click.option("--require-mfa", is_flag=True, help='Require Bool aws:MultiFactorAuthPresent "true".')
+@click.option(
+    "--from-evidence",
+    is_flag=True,
+    help="With --evidence: require the External ID each outside account already sends.",
+)
 @click.option(
     "--remove-principal",
     "remove_principals",
@@ -364,6 +384,7 @@ def build_fix_options(
     help="External ID for --assume-role (not the one to require: see --external-id).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Also list the roles that need nothing.")
+@evidence_options
 @pass_app
 def fix_command(
     app: AppContext,
@@ -386,8 +407,14 @@ def fix_command(
     assume_role: str | None,
     assume_role_external_id: str | None,
     verbose: bool,
+    from_evidence: bool,
+    evidence: EvidenceArgs | None,
 ) -> int:
     """``trustwarden fix`` (see :data:`FIX_HELP`); returns the exit code."""
+    if from_evidence and evidence is None:
+        raise ConfigError("--from-evidence needs --evidence SOURCE")
+    live = LiveFixSpec(profile, region, assume_role, assume_role_external_id, roles)
+    known = read_evidence(app, evidence, aws_context=lambda: make_live_context(live))
     options = build_fix_options(
         external_id=external_id,
         external_id_map=external_id_map,
@@ -395,8 +422,9 @@ def fix_command(
         remove_principals=remove_principals,
         include_warn=include_warn,
         max_policy_size=max_policy_size,
+        from_evidence=from_evidence,
+        evidence=known,
     )
-    live = LiveFixSpec(profile, region, assume_role, assume_role_external_id, roles)
     run = _FixRun(app, options, verbose=verbose)
     if source.offline:
         if do_apply or journal is not None or yes or live.given():

@@ -52,6 +52,17 @@ class LiveSpec:
     retry_mode: str | None = None
     roles: tuple[str, ...] = ()
 
+    def evidence_context(self) -> Any:
+        """An AWS context for ``--evidence cloudtrail``/``s3://``: these credentials."""
+        from trustwarden.sources.aws.session import make_session  # noqa: PLC0415
+
+        return make_session(
+            profile=self.profile,
+            region=self.region,
+            assume_role_arn=self.assume_role,
+            external_id=self.external_id,
+        )
+
     def given(self) -> list[str]:
         """The flags that were given, for "cannot be combined with --input" messages."""
         flags = {

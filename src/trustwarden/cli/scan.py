@@ -15,6 +15,7 @@ from typing import TextIO
 import click
 
 from trustwarden import __version__
+from trustwarden.cli.evidence_options import EvidenceArgs, evidence_options, read_evidence
 from trustwarden.cli.live_options import LiveSpec, live_options, open_scan_events
 from trustwarden.cli.options import (
     DEFAULT_FORMAT,
@@ -101,6 +102,7 @@ class OutputTarget:
 )
 @fail_on_option
 @click.option("--quiet", "-q", is_flag=True, help="No messages on standard error except errors.")
+@evidence_options
 @pass_app
 def scan_command(
     app: AppContext,
@@ -112,11 +114,15 @@ def scan_command(
     output: Path | None,
     fail_on: str | None,
     quiet: bool,
+    evidence: EvidenceArgs | None,
 ) -> int:
     """Find roles that outside accounts can assume without an External ID or MFA."""
+    from trustwarden.postscan import after_engine  # noqa: PLC0415
+
     config = resolve_config(trust, source=source, cwd=app.cwd)
     threshold = effective_fail_on(fail_on, config)
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
+    known = read_evidence(app, evidence, aws_context=live.evidence_context, quiet=quiet)
     target = OutputTarget(output, app.stdout)  # a bad --output fails before any AWS set-up
     try:
         to_terminal = output is None and app.is_terminal(app.stdout)
@@ -143,7 +149,7 @@ def scan_command(
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
         stopped: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (Terminated)
         try:
-            for event in opened.events:
+            for event in after_engine(opened.events, known):
                 if isinstance(event, Skipped):
                     writer.add_skipped(event)
                     skipped += 1

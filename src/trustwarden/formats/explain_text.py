@@ -18,6 +18,7 @@ from rich.text import Text
 
 from trustwarden.formats import RenderOptions
 from trustwarden.formats.escape import escape
+from trustwarden.formats.evidence_text import evidence_lines
 from trustwarden.formats.table import plain, plain_lines, render_console, verdict_text
 from trustwarden.model import ExplainedStatement, Finding, RoleResult, Settings, Status
 from trustwarden.rules import RULES
@@ -62,6 +63,11 @@ def explanation_parts(result: RoleResult, settings: Settings) -> list[Renderable
         parts.append(Text(""))
         parts.append(_statement(statement))
     parts.append(Text(""))
+    seen = evidence_lines(result)
+    if seen:
+        parts.append(Text("Evidence (CloudTrail AssumeRole calls)", style="bold"))
+        parts.append(Padding(plain_lines(seen), (0, 0, 0, 2)))
+        parts.append(Text(""))
     if result.findings:
         parts.append(Text("Findings", style="bold"))
         parts.extend(_finding(finding) for finding in result.findings)

@@ -38,6 +38,7 @@ from typing import Any, TextIO
 
 from trustwarden.engine.describe import principal_account
 from trustwarden.formats import RenderOptions, RunInfo
+from trustwarden.formats.evidence_text import evidence_to_json
 from trustwarden.model import (
     ExplainedStatement,
     Finding,
@@ -148,6 +149,8 @@ def result_to_json(
     data["origin"] = origin_to_json(role.origin)
     if result.fingerprint:
         data["fingerprint"] = result.fingerprint
+    if result.evidence is not None:
+        data["evidence"] = evidence_to_json(result.evidence, role.account_id)
     if explain:
         data["explanation"] = [explained_statement_to_json(s) for s in result.explanation]
     return data

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.escape import escape, escape_all
+from trustwarden.formats.evidence_text import evidence_lines
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.rules import RULES
 
@@ -223,10 +224,14 @@ def _table(results: list[RoleResult], width: int) -> Table:
         )
         verdict = verdict_text(result.status)
         verdict.append(f"\n{result.severity.value}", style="dim")
+        who: Text | Group = plain_lines(who_can_get_in(result), empty="-")
+        seen = evidence_lines(result)
+        if seen:
+            who = Group(who, plain_lines([f"seen {line}" for line in seen], style="dim"))
         table.add_row(
             role,
             verdict,
-            plain_lines(who_can_get_in(result), empty="-"),
+            who,
             Group(*why_lines(result)),
             plain_lines(fix_lines(result), empty="-"),
         )
@@ -255,6 +260,8 @@ def _block(result: RoleResult) -> Group:
         grid.add_row("  why:" if i == 0 else "", line)
     for i, fix in enumerate(fix_lines(result)):
         grid.add_row("  fix:" if i == 0 else "", plain(fix))
+    for i, seen in enumerate(evidence_lines(result)):
+        grid.add_row("  seen:" if i == 0 else "", plain(seen))
     return Group(head, grid, Text(""))
 
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from trustwarden.engine import analyze_role
 from trustwarden.errors import PolicyError
+from trustwarden.evidence.model import Evidence
+from trustwarden.evidence.replay import cut_off_calls
 from trustwarden.model import Finding, Role, RoleResult, Settings, Status
 from trustwarden.policy import decode_document
 from trustwarden.remediate.document import minify, policy_size, pretty
@@ -28,6 +30,7 @@ from trustwarden.remediate.edit import (
     statement_name,
     statements_of,
 )
+from trustwarden.remediate.evidence_fix import pin_from_evidence
 from trustwarden.remediate.mapping import ExternalIds
 
 DEFAULT_MAX_POLICY_SIZE = 2048
@@ -58,11 +61,20 @@ class FixOptions:
     remove_principals: tuple[str, ...] = ()
     include_warn: bool = False
     max_policy_size: int = DEFAULT_MAX_POLICY_SIZE
+    # CloudTrail evidence: every plan must keep the observed successful calls working;
+    # ``from_evidence`` pins the External IDs the outside callers already send.
+    evidence: Evidence | None = None
+    from_evidence: bool = False
 
     @property
     def requested(self) -> bool:
         """True when at least one kind of fix was asked for."""
-        return self.external_ids.requested or self.require_mfa or bool(self.remove_principals)
+        return (
+            self.external_ids.requested
+            or self.require_mfa
+            or bool(self.remove_principals)
+            or self.from_evidence
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +96,7 @@ class Plan:
     reason: str = ""
     remaining: tuple[str, ...] = ()
     size: int | None = None
+    proposals: tuple[str, ...] = ()  # suggestions from evidence, never applied
 
     @property
     def written(self) -> str:
@@ -147,8 +160,18 @@ def _plan_change(
 ) -> Plan:
     status = first.status
 
+    proposals: tuple[str, ...] = ()
+
     def refuse(reason: str, **extra: Any) -> Plan:
-        return Plan(role, PlanAction.REFUSED, status, before=before, reason=reason, **extra)
+        return Plan(
+            role,
+            PlanAction.REFUSED,
+            status,
+            before=before,
+            reason=reason,
+            proposals=proposals,
+            **extra,
+        )
 
     external_id = options.external_ids.for_role(role.arn, role.name)
     if options.external_ids.requested and external_id is None:
@@ -166,6 +189,23 @@ def _plan_change(
             return refuse("removing the principal would leave no statement in the trust policy")
         if removed:
             changes += removed
+            latest = None
+    if options.from_evidence:
+        evidence = options.evidence
+        pin = pin_from_evidence(
+            doc,
+            _exposing_statements(
+                (latest or analyze(_with(role, doc), settings)).findings, statements_of(doc)
+            ),
+            evidence.for_role(role.account_id, role.name) if evidence else None,
+            trusted=frozenset({role.account_id}) | settings.trusted_accounts,
+            window=evidence.window if evidence else None,
+        )
+        proposals = tuple(pin.proposals)
+        if pin.refusal is not None:
+            return refuse(pin.refusal, remaining=_describe(first))
+        if pin.changes:
+            changes += pin.changes
             latest = None
     if external_id is not None or options.require_mfa:
         added, latest = _add_conditions(
@@ -208,6 +248,16 @@ def _plan_change(
             changes=tuple(changes),
             size=size,
         )
+    lost = _cut_off(role, options.evidence, before, doc)
+    if lost:
+        return refuse(
+            f"the fixed policy would cut off {len(lost)} caller(s) seen in the evidence: "
+            + "; ".join(lost),
+            status_after=after_status,
+            after=doc,
+            changes=tuple(changes),
+            size=size,
+        )
     return Plan(
         role,
         PlanAction.CHANGE,
@@ -218,7 +268,24 @@ def _plan_change(
         changes=tuple(changes),
         remaining=remaining,
         size=size,
+        proposals=proposals,
     )
+
+
+def _with(role: Role, doc: dict[str, Any]) -> Role:
+    return dataclasses.replace(role, trust_document=doc)
+
+
+def _cut_off(
+    role: Role, evidence: Evidence | None, before: dict[str, Any], after: dict[str, Any]
+) -> list[str]:
+    """The observed successful calls the planned policy would refuse (none without evidence)."""
+    if evidence is None:
+        return []
+    found = evidence.for_role(role.account_id, role.name)
+    if found is None:
+        return []
+    return [c.describe() for c in cut_off_calls(before, after, found.observed, role.partition)]
 
 
 def _add_conditions(
