@@ -25,10 +25,13 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def s3_keys(client: Any, bucket: str, prefix: str, since: str | None) -> Iterator[str]:
+def s3_keys(
+    client: Any, bucket: str, prefix: str, since: str | None, page_size: int | None = None
+) -> Iterator[str]:
     """The log files' keys under ``prefix`` (``ListObjectsV2``, every page)."""
     paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+    config = {"PageSize": page_size} if page_size else {}
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix, PaginationConfig=config):
         for item in page.get("Contents", ()):
             key = str(item.get("Key", ""))
             if is_log_file("/" + key) and not delivered_before(key, since):
@@ -36,11 +39,16 @@ def s3_keys(client: Any, bucket: str, prefix: str, since: str | None) -> Iterato
 
 
 def read_s3(
-    client: Any, url: str, aggregator: Aggregator, progress: Progress | None = None
+    client: Any,
+    url: str,
+    aggregator: Aggregator,
+    progress: Progress | None = None,
+    *,
+    page_size: int | None = None,
 ) -> None:
     """Read every log file under ``s3://bucket/prefix``, streaming each object's body."""
     bucket, prefix = parse_s3_url(url)
-    keys = list(s3_keys(client, bucket, prefix, aggregator.since))
+    keys = list(s3_keys(client, bucket, prefix, aggregator.since, page_size))
     for done, key in enumerate(keys, 1):
         add_file(aggregator, f"s3://{bucket}/{key}", partial(_body, client, bucket, key))
         if progress is not None:
