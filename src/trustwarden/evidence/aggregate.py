@@ -11,7 +11,6 @@ a window of the last :data:`DEDUPE_WINDOW` to :data:`DEDUPE_WINDOW` x 2 keys.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -127,7 +126,7 @@ class Aggregator:
     def _duplicate(self, key: str | None) -> bool:
         if key is None:
             return False
-        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+        digest = hash(key)  # 64 bits, stable within the process: enough to spot a repeat
         if digest in self._seen or digest in self._seen_before:
             return True
         if len(self._seen) >= DEDUPE_WINDOW:

@@ -37,7 +37,8 @@ def call_from_record(record: object) -> AssumeRoleCall | None:
     """
     if not isinstance(record, Mapping):
         return None
-    if record.get("eventName") != EVENT_NAME or record.get("eventSource") != EVENT_SOURCE:
+    get = record.get
+    if get("eventName") != EVENT_NAME or get("eventSource") != EVENT_SOURCE:
         return None
     params = record.get("requestParameters")
     identity = record.get("userIdentity")
