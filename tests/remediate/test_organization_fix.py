@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.aws.helpers import TRUST_OTHER_ACCOUNT, assumed_client, seed_org, trust_account
+from tests.cli.runner import invoke
 from tests.moto_server import MotoServer
 from trustwarden.model import Settings
 from trustwarden.remediate.apply import OutcomeKind
@@ -109,3 +110,35 @@ def test_an_account_that_cannot_be_entered_is_skipped(moto_env: MotoServer, tmp_
     (outcome,) = rollback_organization(read_journal(path), enter)
     assert outcome.kind is RollbackKind.SKIPPED
     assert f"cannot enter account {org.members[0]}" in outcome.detail
+
+
+def test_cli_fix_and_rollback_with_organization(moto_env: MotoServer, tmp_path: Path) -> None:
+    org = seed_org(2, 1, trust=TRUST_OTHER_ACCOUNT)
+    path = tmp_path / "org-journal.jsonl"
+    common = ("--external-id", "vendor-issued-9f8e7d6c", "--role", "app-*")
+    dry = invoke(("fix", "--organization", *common), env={}, cwd=tmp_path, tty=False)
+    assert dry.code == 0, dry.err
+    assert "3 accounts: 2 roles: 2 to change" in dry.err
+    one = invoke(
+        ("fix", "--organization", "--accounts", org.members[0], *common),
+        env={},
+        cwd=tmp_path,
+        tty=False,
+    )
+    assert "1 accounts: 1 roles: 1 to change" in one.err
+    applied = invoke(
+        ("fix", "--organization", *common, "--apply", "--yes", "--journal", str(path)),
+        env={},
+        cwd=tmp_path,
+        tty=False,
+    )
+    assert applied.code == 0, applied.err
+    assert f"to undo: trustwarden rollback {path} --organization" in applied.err
+    assert sorted(i.account_id for i in read_journal(path).intents) == org.members
+    undone = invoke(("rollback", str(path), "--organization"), env={}, cwd=tmp_path, tty=False)
+    assert undone.code == 0, undone.err
+    assert undone.out.count(": restored:") == 2
+    assert "restored 2 of 2 roles" in undone.err
+    stray = invoke(("fix", "--member-role", "X", *common), env={}, cwd=tmp_path, tty=False)
+    assert stray.code == 2
+    assert "--member-role needs --organization" in stray.err

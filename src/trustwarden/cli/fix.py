@@ -80,7 +80,9 @@ Before each change the original and planned policies go to a journal (JSON lines
 the role is read again and skipped if it changed since the plan; the change is read back
 and compared; any failure restores that role's original. Undo: trustwarden rollback JOURNAL.
 --input/--sample sources are never changed: the fixed documents are printed, or written to
---out-dir as <role-name>.trust.json.
+--out-dir as <role-name>.trust.json. --organization plans every active member account
+(entered through --member-role; --accounts/--exclude-accounts choose) and applies them into
+one journal that names each change's account; undo with rollback JOURNAL --organization.
 
 \b
 Exit codes: 0 every planned fix applied, or nothing to do (a dry run: every role fixable);
@@ -114,6 +116,25 @@ class LiveFixSpec:
             "--assume-role-external-id": self.assume_role_external_id,
         }
         return [flag for flag, value in flags.items() if value is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgFixSpec:
+    """``fix --organization`` and the flags that go with it."""
+
+    organization: bool = False
+    member_role: str | None = None
+    accounts: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
+
+    def given(self) -> list[str]:
+        """The organisation-only flags that were given."""
+        flags = {
+            "--member-role": self.member_role is not None,
+            "--accounts": bool(self.accounts),
+            "--exclude-accounts": bool(self.exclude_accounts),
+        }
+        return [flag for flag, on in flags.items() if on]
 
 
 def role_matcher(patterns: Sequence[str]) -> Callable[[Role], bool] | None:
@@ -383,6 +404,31 @@ def build_fix_options(
     metavar="ID",
     help="External ID for --assume-role (not the one to require: see --external-id).",
 )
+@click.option(
+    "--organization",
+    is_flag=True,
+    help="Fix roles in every active account of the AWS Organization (one journal).",
+)
+@click.option(
+    "--member-role",
+    metavar="NAME",
+    help="With --organization: the role to assume in each member account (default: "
+    "TrustwardenAuditRole; fixing needs iam:GetRole and iam:UpdateAssumeRolePolicy).",
+)
+@click.option(
+    "--accounts",
+    "accounts",
+    multiple=True,
+    metavar="ID[,ID...]",
+    help="With --organization: only these accounts (repeatable).",
+)
+@click.option(
+    "--exclude-accounts",
+    "exclude_accounts",
+    multiple=True,
+    metavar="ID[,ID...]",
+    help="With --organization: skip these accounts (repeatable).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Also list the roles that need nothing.")
 @evidence_options
 @pass_app
@@ -406,6 +452,10 @@ def fix_command(
     region: str | None,
     assume_role: str | None,
     assume_role_external_id: str | None,
+    organization: bool,
+    member_role: str | None,
+    accounts: tuple[str, ...],
+    exclude_accounts: tuple[str, ...],
     verbose: bool,
     from_evidence: bool,
     evidence: EvidenceArgs | None,
@@ -427,8 +477,13 @@ def fix_command(
     )
     run = _FixRun(app, options, verbose=verbose)
     if source.offline:
-        if do_apply or journal is not None or yes or live.given():
-            local = {"--apply": do_apply, "--journal": journal is not None, "--yes": yes}
+        if do_apply or journal is not None or yes or live.given() or organization:
+            local = {
+                "--apply": do_apply,
+                "--journal": journal is not None,
+                "--yes": yes,
+                "--organization": organization,
+            }
             flags = [flag for flag, on in local.items() if on] + live.given()
             raise ConfigError(
                 f"{', '.join(flags)} cannot be used with --input/--sample: files are never "
@@ -438,6 +493,11 @@ def fix_command(
         return run.offline(source, trust, out_dir, role_matcher(roles))
     if out_dir is not None:
         raise ConfigError("--out-dir needs --input or --sample (live roles are fixed in place)")
+    org = OrgFixSpec(organization, member_role, accounts, exclude_accounts)
+    if org.organization:
+        return run.organization(source, trust, live, org, apply=do_apply, yes=yes, journal=journal)
+    if org.given():
+        raise ConfigError(f"{', '.join(org.given())} needs --organization")
     return run.live(source, trust, live, apply=do_apply, yes=yes, journal=journal)
 
 
@@ -516,7 +576,77 @@ class _FixRun:
             return plan_exit_code(plans, 0)
         if not self._confirmed(len(changes), ctx.account_id, yes=yes):
             return int(ExitCode.USAGE)
-        return self._apply(ctx, plans, changes, journal)
+        store = IamTrustPolicyStore(ctx.client("iam"))
+        return self._apply(
+            ctx.account_id, plans, changes, journal, lambda j: apply_plans(changes, store, j)
+        )
+
+    def organization(
+        self,
+        source: SourceSpec,
+        trust: TrustSpec,
+        live: LiveFixSpec,
+        org: OrgFixSpec,
+        *,
+        apply: bool,
+        yes: bool,
+        journal: Path | None,
+    ) -> int:
+        """Plan every selected member account; apply them into one journal."""
+        from trustwarden.remediate.organization import (  # noqa: PLC0415
+            apply_organization,
+            member_enter,
+            plan_organization,
+            select_accounts,
+        )
+        from trustwarden.sources.aws.organization import (  # noqa: PLC0415
+            DEFAULT_MEMBER_ROLE,
+            parse_account_ids,
+            read_organization,
+        )
+
+        settings = resolve_config(trust, source=source, cwd=self.app.cwd).settings
+        ctx = make_live_context(live)
+        members = read_organization(ctx)
+        ids = select_accounts(
+            (a.id for a in members.accounts if a.active),
+            accounts=parse_account_ids(org.accounts),
+            exclude=parse_account_ids(org.exclude_accounts),
+        )
+        enter = member_enter(ctx, org.member_role or DEFAULT_MEMBER_ROLE)
+        batches = []
+        for batch in plan_organization(
+            ids, enter, settings, self.options, keep=role_matcher(live.roles)
+        ):
+            if batch.skipped is not None:
+                self.app.warn(f"skipped account {batch.account_id}: {batch.skipped}")
+            for plan in batch.plans:
+                show_plan(self.printer, plan, verbose=self.verbose)
+            batches.append(batch)
+        plans = [p for b in batches for p in b.plans]
+        skipped = sum(1 for b in batches if b.skipped is not None)
+        self.app.info(f"{len(ids)} accounts: " + summary_line(plans, skipped))
+        changes = [p for p in plans if p.action is PlanAction.CHANGE]
+        if not apply or not changes:
+            if changes:
+                self.app.info(
+                    f"dry run: nothing changed; add --apply to change {len(changes)} roles"
+                )
+            elif apply:
+                self.app.info("nothing to apply")
+            return plan_exit_code(plans, skipped)
+        touched = len({p.role.account_id for p in changes})
+        if not self._confirmed(len(changes), f"{touched} accounts", yes=yes):
+            return int(ExitCode.USAGE)
+        return self._apply(
+            ctx.account_id,
+            plans,
+            changes,
+            journal,
+            lambda j: apply_organization(batches, j),
+            skipped=skipped,
+            undo=" --organization",
+        )
 
     def _confirmed(self, count: int, account_id: str, *, yes: bool) -> bool:
         if yes:
@@ -528,26 +658,34 @@ class _FixRun:
                 "review the dry run, then add --yes",
             )
             return False
-        question = f"Change the trust policy of {count} roles in account {account_id}?"
+        where = account_id if " " in account_id else f"account {account_id}"
+        question = f"Change the trust policy of {count} roles in {where}?"
         if click.confirm(question, default=False, err=True):
             return True
         self.app.info("nothing changed")
         return False
 
     def _apply(
-        self, ctx: Any, plans: Sequence[Plan], changes: Sequence[Plan], path: Path | None
+        self,
+        account_id: str,
+        plans: Sequence[Plan],
+        changes: Sequence[Plan],
+        path: Path | None,
+        run: Callable[[Journal], Iterable[ApplyOutcome]],
+        *,
+        skipped: int = 0,
+        undo: str = "",
     ) -> int:
-        path = path or default_journal_path(self.app.clock, ctx.account_id, env=self.app.env)
+        path = path or default_journal_path(self.app.clock, account_id, env=self.app.env)
         _check_journal(path)
-        store = IamTrustPolicyStore(ctx.client("iam"))
         outcomes: list[ApplyOutcome] = []
         journal = Journal(path, clock=self.app.clock)
         with contextlib.closing(journal):
             try:
                 journal.open()
-                journal.record("run", tool_version=__version__, account_id=ctx.account_id)
+                journal.record("run", tool_version=__version__, account_id=account_id)
                 self.app.info(f"journal: {path}")
-                for outcome in apply_plans(changes, store, journal):
+                for outcome in run(journal):
                     outcomes.append(outcome)
                     self.printer.out(
                         f"{outcome.plan.role.arn}: {outcome.kind.value}: {outcome.detail}",
@@ -564,9 +702,9 @@ class _FixRun:
                 return self._journal_failed(path, outcomes, plans, len(changes))
         applied = sum(1 for o in outcomes if o.kind is OutcomeKind.APPLIED)
         self.app.info(
-            f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}"
+            f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}{undo}"
         )
-        return apply_exit_code(outcomes, plans, 0)
+        return apply_exit_code(outcomes, plans, skipped)
 
     def _journal_failed(
         self,

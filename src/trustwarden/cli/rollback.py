@@ -9,7 +9,7 @@ import click
 
 from trustwarden.cli import fix as fix_cli
 from trustwarden.cli.options import AppContext, pass_app
-from trustwarden.errors import ExitCode
+from trustwarden.errors import ConfigError, ExitCode
 from trustwarden.remediate.journal import (
     Journal,
     JournalWriteError,
@@ -24,8 +24,9 @@ ROLLBACK_HELP = """Restore the original trust policies recorded in a fix journal
 \b
 A role is restored only where its current policy is still the one trustwarden wrote; a
 policy changed since then is reported as a conflict and left alone. Running it again is a
-no-op. Journal entries for another account than the credentials' are skipped. Each outcome
-is appended to the journal.
+no-op. Journal entries for another account than the credentials' are skipped, unless
+--organization: then every account the journal names is entered through --member-role (the
+credentials' own account directly) and restored. Each outcome is appended to the journal.
 
 \b
 A damaged line in the journal (torn by a crash or a full disk) is skipped and named by its
@@ -75,6 +76,17 @@ def rollback_exit_code(
 @click.option("--region", metavar="REGION", help="AWS region for STS.")
 @click.option("--assume-role", metavar="ARN", help="Assume this role first.")
 @click.option("--assume-role-external-id", metavar="ID", help="External ID for --assume-role.")
+@click.option(
+    "--organization",
+    is_flag=True,
+    help="Restore in every account the journal names, entering members through --member-role.",
+)
+@click.option(
+    "--member-role",
+    metavar="NAME",
+    help="With --organization: the role to assume in each member account "
+    "(default: TrustwardenAuditRole; it needs iam:GetRole and iam:UpdateAssumeRolePolicy).",
+)
 @pass_app
 def rollback_command(
     app: AppContext,
@@ -86,8 +98,12 @@ def rollback_command(
     region: str | None,
     assume_role: str | None,
     assume_role_external_id: str | None,
+    organization: bool,
+    member_role: str | None,
 ) -> int:
     """``trustwarden rollback`` (see :data:`ROLLBACK_HELP`); returns the exit code."""
+    if member_role is not None and not organization:
+        raise ConfigError("--member-role needs --organization")
     printer = fix_cli.Printer(app)
     contents = read_journal(journal_path)
     if contents.damaged:
@@ -100,18 +116,29 @@ def rollback_command(
         app.warn(f"no role {role!r} in the journal")
     live = fix_cli.LiveFixSpec(profile, region, assume_role, assume_role_external_id)
     ctx = fix_cli.make_live_context(live)
-    store = IamTrustPolicyStore(ctx.client("iam"))
     journal = None if dry_run else _open_journal(app, journal_path)
     outcomes = []
-    try:
-        for outcome in rollback(
+    if organization:
+        from trustwarden.remediate.organization import (  # noqa: PLC0415
+            member_enter,
+            rollback_organization,
+        )
+        from trustwarden.sources.aws.organization import DEFAULT_MEMBER_ROLE  # noqa: PLC0415
+
+        enter = member_enter(ctx, member_role or DEFAULT_MEMBER_ROLE)
+        undo = rollback_organization(contents, enter, roles=roles, journal=journal, dry_run=dry_run)
+    else:
+        store = IamTrustPolicyStore(ctx.client("iam"))
+        undo = rollback(
             contents,
             store,
             account_id=ctx.account_id,
             roles=roles,
             journal=journal,
             dry_run=dry_run,
-        ):
+        )
+    try:
+        for outcome in undo:
             outcomes.append(outcome)
             colour = _COLOUR[outcome.kind]
             style = {"fg": colour} if colour else {}
