@@ -28,7 +28,7 @@ from trustwarden.evidence.records import is_other_accounts_copy
 
 MAX_VALUES = 32  # distinct External IDs / MFA devices / principals kept per caller
 MAX_SHAPES = 256  # distinct successful call shapes kept per role
-DEDUPE_WINDOW = 500_000
+DEDUPE_WINDOW = 200_000
 
 
 @dataclass(slots=True)
