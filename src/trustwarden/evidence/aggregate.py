@@ -148,6 +148,7 @@ class Aggregator:
             copies_skipped=self.copies_skipped,
             files_read=self.files_read,
             problems=tuple(self.problems),
+            since=self.since,
         )
         return Evidence(window=window, roles=roles)
 

@@ -104,7 +104,11 @@ class RoleEvidence:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceWindow:
-    """Where evidence came from and what it covers."""
+    """Where evidence came from and what it covers.
+
+    ``since`` is the window's start when one was asked for (``--since``, or the live default);
+    ``start``/``end`` are that, else the first and last call seen.
+    """
 
     source: str
     start: str | None = None
@@ -114,6 +118,7 @@ class EvidenceWindow:
     copies_skipped: int = 0
     files_read: int = 0
     problems: tuple[str, ...] = ()
+    since: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

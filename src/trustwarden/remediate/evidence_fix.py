@@ -48,9 +48,11 @@ def _aws_principals(statement: dict[str, Any]) -> list[str]:
 
 
 def _since(window: EvidenceWindow | None) -> str:
+    if window is not None and window.since:
+        return f"since {window.since}"
     if window is None or not window.start:
         return "in the evidence"
-    return f"since {window.start}"
+    return f"in the evidence ({window.start[:10]} to {(window.end or '')[:10]})"
 
 
 def _caller_pin(caller: CallerEvidence) -> tuple[str | None, str | None]:

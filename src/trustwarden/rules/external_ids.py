@@ -19,15 +19,14 @@ from dataclasses import dataclass
 
 from trustwarden.engine.describe import principal_account
 from trustwarden.engine.evaluate import statement_covers_assume_role
-from trustwarden.errors import PolicyError
+from trustwarden.errors import ConfigError, PolicyError
 from trustwarden.model import Finding, RoleResult, Skipped, Statement, Status
 from trustwarden.policy import decode_document, parse_policy
-from trustwarden.remediate.mapping import EXTERNAL_ID_MAX, EXTERNAL_ID_MIN
+from trustwarden.remediate.mapping import validate_external_id
 
 EXTERNAL_ID_KEY = "sts:externalid"
 EXACT = frozenset({"StringEquals", "StringEqualsIgnoreCase"})
 PATTERN = "StringLike"
-STS_CHARS = re.compile(r"[\w+=,.@:/-]+", re.ASCII)
 MIN_LENGTH = 8  # shorter External IDs are guessable by trying
 MIN_BITS = 32.0  # Shannon estimate of the whole value, in bits
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -98,12 +97,11 @@ def guessable_reason(value: str, *, role_name: str, accounts: Iterable[str]) -> 
 
 
 def sts_rejects(value: str) -> str | None:
-    """Why STS would reject ``value`` as an External ID, or ``None``."""
-    if not EXTERNAL_ID_MIN <= len(value) <= EXTERNAL_ID_MAX:
-        return f"{len(value)} characters (STS takes {EXTERNAL_ID_MIN}-{EXTERNAL_ID_MAX})"
-    if not STS_CHARS.fullmatch(value):
-        bad = sorted({c for c in value if not STS_CHARS.fullmatch(c)})
-        return "characters STS does not take: " + ", ".join(repr(c) for c in bad)
+    """Why STS would reject ``value`` as an External ID, or ``None`` (the rule ``fix`` uses)."""
+    try:
+        validate_external_id(value, where="External ID")
+    except ConfigError as exc:
+        return exc.message.removeprefix("External ID: ")
     return None
 
 
