@@ -132,7 +132,8 @@ def test_never_seen_principal_gets_a_removal_proposal_only() -> None:
     p = plan(r, evidence(call("two", VENDOR, 1, external_id="vendor-id-9f8e7d")))
     assert p.action is PlanAction.CHANGE
     assert p.proposals == (
-        f"{OTHER} never assumed the role in the evidence (2026-10-01 to 2026-10-01): if it no longer needs it, "
+        f"{OTHER} never assumed the role in the evidence (2026-10-01 to 2026-10-01): "
+        "if it no longer needs it, "
         f"--remove-principal {OTHER} (not applied)",
     )
     # The proposal is text: the principal is still in the planned policy.
