@@ -25,8 +25,11 @@ _ROLE_ARN = re.compile(r"^arn:([a-z0-9-]+):iam::(\d{12}):role/(.+)$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
+MAX_TEXT = 2048  # longer than anything STS accepts; a forged log cannot make values huge
+
+
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return value[:MAX_TEXT] if isinstance(value, str) and value else None
 
 
 def call_from_record(record: object) -> AssumeRoleCall | None:
@@ -74,7 +77,7 @@ def call_from_record(record: object) -> AssumeRoleCall | None:
 
 def _optional_text(value: object) -> str | None:
     """An External ID as sent (an empty string is kept: STS would refuse it, but it was sent)."""
-    return value if isinstance(value, str) else None
+    return value[:MAX_TEXT] if isinstance(value, str) else None
 
 
 def _caller_arn(identity: Mapping[str, object]) -> str | None:
