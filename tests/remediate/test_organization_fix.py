@@ -65,21 +65,23 @@ def test_plan_apply_and_roll_back_across_member_accounts(
     assert [i.account_id for i in contents.intents] == org.members  # every change names its account
 
     # Someone edits the role in the second member after the fix: rollback leaves it alone.
+    # (seed_org's member list is sorted by account ID, not by creation order.)
+    first_arn, second_arn = (b.plans[0].role.arn for b in batches)
     second = assumed_client("iam", f"arn:aws:iam::{org.members[1]}:role/{MEMBER_ROLE}")
     second.update_assume_role_policy(
-        RoleName="app-1-00000", PolicyDocument=json.dumps(trust_account("222233334444"))
+        RoleName=second_arn.rsplit("/", 1)[-1],
+        PolicyDocument=json.dumps(trust_account("222233334444")),
     )
     undo = {o.role_arn: o.kind for o in rollback_organization(contents, enter)}
-    assert undo == {
-        f"arn:aws:iam::{org.members[0]}:role/app-0-00000": RollbackKind.RESTORED,
-        f"arn:aws:iam::{org.members[1]}:role/app-1-00000": RollbackKind.CONFLICT,
-    }
+    assert undo == {first_arn: RollbackKind.RESTORED, second_arn: RollbackKind.CONFLICT}
     first = assumed_client("iam", f"arn:aws:iam::{org.members[0]}:role/{MEMBER_ROLE}")
-    restored = first.get_role(RoleName="app-0-00000")["Role"]["AssumeRolePolicyDocument"]
+    restored = first.get_role(RoleName=first_arn.rsplit("/", 1)[-1])["Role"][
+        "AssumeRolePolicyDocument"
+    ]
     assert "Condition" not in json.dumps(restored)
     # Idempotent: a second run has nothing to do where it restored.
     again = {o.role_arn: o.kind for o in rollback_organization(contents, enter)}
-    assert again[f"arn:aws:iam::{org.members[0]}:role/app-0-00000"] is RollbackKind.NOTHING
+    assert again[first_arn] is RollbackKind.NOTHING
 
 
 def test_an_account_that_cannot_be_entered_is_skipped(moto_env: MotoServer, tmp_path: Path) -> None:

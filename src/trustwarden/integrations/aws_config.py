@@ -50,6 +50,7 @@ from trustwarden.integrations.aws_config_rule import (
     timestamp,
 )
 from trustwarden.model import Role, RoleResult
+from trustwarden.postscan import after_engine
 from trustwarden.sources.aws.account import iter_roles, role_from_listing
 from trustwarden.sources.aws.faults import ACCESS_DENIED_CODES, describe, error_code
 from trustwarden.sources.aws.organization import member_role_arn, read_organization
@@ -179,7 +180,9 @@ def _judge(
     when: datetime,
     resource_id: str | None = None,
 ) -> Iterator[Evaluation]:
-    for result in analyze_roles(roles, settings):
+    for result in after_engine(analyze_roles(roles, settings)):
+        if not isinstance(result, RoleResult):
+            continue
         yield {
             "ComplianceResourceType": RESOURCE_TYPE,
             "ComplianceResourceId": resource_id or _role_id(result),

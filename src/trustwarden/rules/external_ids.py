@@ -192,27 +192,25 @@ def with_findings(result: RoleResult, extra: Iterable[Finding]) -> RoleResult:
 class SharedIdCheck:
     """TW007: one External ID required by roles that trust different outside accounts.
 
-    Needs every result: from the first role with an exact External ID and outside principals
-    on, results are held back (:meth:`feed` returns ``True``) and released in input order,
-    with their findings, by :meth:`finish`. Results before it pass straight through.
+    Needs every result: from the first role with an exact External ID and named outside
+    principals on, results are held back (:meth:`feed` returns ``True``) and released in
+    input order, with their findings, by :meth:`finish`. Results before it pass straight
+    through. Only named accounts count: ``"*"`` is not one third party (TW002 covers it),
+    and one statement listing several IDs for several accounts is TW009's case.
     """
 
     def __init__(self) -> None:
         self._held: list[RoleResult] = []
-        self._owners: dict[str, set[str]] = {}  # External ID -> outside accounts requiring it
+        # External ID -> role ARN -> the outside accounts that role lets use it
+        self._owners: dict[str, dict[str, set[str]]] = {}
 
     def feed(self, result: RoleResult) -> bool:
         """Index ``result``; ``True`` when it is held until :meth:`finish`."""
         held = False
-        for test in external_id_tests(result):
-            if not test.exact or not test.outside:
-                continue
-            # Named accounts only: "*" is not one third party (TW002 covers it).
-            accounts = {a for p in test.outside if (a := principal_account(p))}
-            if not accounts:
-                continue
+        for test, accounts in _named_tests(result):
             for value in test.values:
-                self._owners.setdefault(value, set()).update(accounts)
+                roles = self._owners.setdefault(value, {})
+                roles.setdefault(result.role.arn, set()).update(accounts)
             held = True
         if held or self._held:
             self._held.append(result)
@@ -227,25 +225,35 @@ class SharedIdCheck:
     def finish(self) -> Iterator[RoleResult]:
         """The held results, in the order fed, with TW007 where an ID is shared."""
         for result in self._held:
+            arn = result.role.arn
             extra = []
-            for test in external_id_tests(result):
-                if not test.exact or not test.outside:
-                    continue
+            for test, accounts in _named_tests(result):
                 for value in test.values:
-                    owners = self._owners.get(value, set())
-                    if len(owners) > 1:
+                    others = set().union(
+                        *(a for r, a in self._owners.get(value, {}).items() if r != arn)
+                    )
+                    if others and others != accounts:
                         extra.append(
                             _finding(
                                 SHARED,
                                 test,
                                 f"Statement {test.statement.label} requires External ID "
-                                f"{value!r}, which roles also require from other accounts "
-                                f"({', '.join(sorted(owners))}): one third party can use "
-                                "another's role. Each third party needs its own External ID.",
+                                f"{value!r}, which other roles require from other accounts "
+                                f"({', '.join(sorted(others - accounts or others))}): one third "
+                                "party can use another's role. Each third party needs its own "
+                                "External ID.",
                             )
                         )
             yield with_findings(result, extra)
         self._held.clear()
+
+
+def _named_tests(result: RoleResult) -> Iterator[tuple[ExternalIdTest, set[str]]]:
+    """The exact External ID tests of ``result`` with the outside accounts they name."""
+    for test in external_id_tests(result):
+        accounts = {a for p in test.outside if (a := principal_account(p))}
+        if test.exact and accounts:
+            yield test, accounts
 
 
 def check_events(events: Iterable[Event]) -> Iterator[Event]:
