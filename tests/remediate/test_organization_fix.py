@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -116,11 +117,15 @@ def test_an_account_that_cannot_be_entered_is_skipped(moto_env: MotoServer, tmp_
 
 def test_cli_fix_and_rollback_with_organization(moto_env: MotoServer, tmp_path: Path) -> None:
     org = seed_org(2, 1, trust=TRUST_OTHER_ACCOUNT)
+    # A role trusting another account of the organisation: trusted, nothing to fix.
+    boto3.client("iam").create_role(
+        RoleName="app-intra", AssumeRolePolicyDocument=json.dumps(trust_account(org.members[0]))
+    )
     path = tmp_path / "org-journal.jsonl"
     common = ("--external-id", "vendor-issued-9f8e7d6c", "--role", "app-*")
     dry = invoke(("fix", "--organization", *common), env={}, cwd=tmp_path, tty=False)
     assert dry.code == 0, dry.err
-    assert "3 accounts: 2 roles: 2 to change" in dry.err
+    assert "3 accounts: 3 roles: 2 to change, 0 not fixable as asked, 1 nothing to do" in dry.err
     one = invoke(
         ("fix", "--organization", "--accounts", org.members[0], *common),
         env={},

@@ -7,6 +7,7 @@ A thin adapter: options → :mod:`trustwarden.remediate` → text. Nothing chang
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -612,6 +613,12 @@ class _FixRun:
             (a.id for a in members.accounts if a.active),
             accounts=parse_account_ids(org.accounts),
             exclude=parse_account_ids(org.exclude_accounts),
+        )
+        # The organisation's own accounts trust each other, as in an organisation scan.
+        settings = dataclasses.replace(
+            settings,
+            trusted_accounts=settings.trusted_accounts | {a.id for a in members.accounts},
+            trusted_orgs=settings.trusted_orgs | {members.id},
         )
         enter = member_enter(ctx, org.member_role or DEFAULT_MEMBER_ROLE)
         batches = []
