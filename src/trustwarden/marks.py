@@ -9,9 +9,12 @@ by :attr:`~trustwarden.model.RoleResult.open_status`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
 from typing import Protocol
 
 from trustwarden.model import RoleResult, Skipped
+from trustwarden.suppress import Suppressor, SuppressRule
 
 
 class Marker(Protocol):
@@ -41,4 +44,20 @@ def mark_events(
             close()  # stops a live scan's workers when the consumer stops early
 
 
-__all__ = ["Marker", "mark_events"]
+def build_markers(
+    suppressions: Sequence[SuppressRule], baseline: Path | None, today: date
+) -> tuple[list[Marker], Suppressor]:
+    """The markers for a run: the suppressions (as of ``today``), then the baseline report
+    (read now: a bad one raises :class:`~trustwarden.errors.ConfigError` before any output).
+    The :class:`Suppressor` is returned too, for its :meth:`~Suppressor.problems` at the end.
+    """
+    suppressor = Suppressor(suppressions, today)
+    markers: list[Marker] = [suppressor] if suppressor else []
+    if baseline is not None:
+        from trustwarden.baseline import load_baseline  # noqa: PLC0415 - read on use
+
+        markers.append(load_baseline(baseline))
+    return markers, suppressor
+
+
+__all__ = ["Marker", "build_markers", "mark_events"]

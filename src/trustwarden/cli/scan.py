@@ -9,8 +9,8 @@ verdicts for the exit code. Ctrl-C (or SIGTERM) closes the report with what was 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
-from typing import TextIO
 
 import click
 
@@ -29,9 +29,16 @@ from trustwarden.cli.options import (
     trust_options,
 )
 from trustwarden.errors import ExitCode, Terminated
-from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
-from trustwarden.model import RoleResult, Skipped, Status
+from trustwarden.formats.outputs import (
+    Outputs,
+    OutputSpec,
+    OutputTarget,
+    parse_output,
+    parse_outputs,
+)
+from trustwarden.marks import build_markers, mark_events
+from trustwarden.model import RoleResult, Severity, Skipped, Status
 
 STATUSES = (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)
 
@@ -53,33 +60,16 @@ def scan_exit_code(counts: Mapping[str, int], skipped: int, fail_on: str) -> Exi
     return ExitCode.OK
 
 
-class OutputTarget:
-    """Where the report goes: stdout, or ``--output`` through :class:`OutputFile`.
-
-    A regular file is written atomically (a failed run never leaves a half-written report);
-    a device, FIFO or ``/dev/stdout`` is written straight through and never replaced.
-    """
-
-    def __init__(self, path: Path | None, stdout: TextIO) -> None:
-        self.path = path
-        self._file: OutputFile | None = None
-        if path is None or stream_alias(path) == 1:
-            self.stream: TextIO = stdout
-            return
-        self._file = OutputFile(path)
-        self.stream = self._file.stream
-
-    def commit(self) -> None:
-        """Flush; for a file, move it into place."""
-        if self._file is None:
-            self.stream.flush()
-        else:
-            self._file.commit()
-
-    def discard(self) -> None:
-        """Drop a file that was not committed (stdout is left alone)."""
-        if self._file is not None:
-            self._file.discard()
+def _check_outputs(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A directory is not a report file (the usage error click gives for a path)."""
+    del ctx, param
+    for value in values:
+        path = parse_output(value, DEFAULT_FORMAT).path
+        if path is not None and path.is_dir():
+            raise click.BadParameter(f"{path} is a directory", param_hint="'--output'")
+    return values
 
 
 @click.command("scan")
@@ -95,9 +85,31 @@ class OutputTarget:
 )
 @click.option(
     "--output",
-    metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to PATH instead of standard output.",
+    "outputs",
+    multiple=True,
+    metavar="[FORMAT:]PATH",
+    callback=_check_outputs,
+    help=(
+        "Write a report to PATH instead of standard output (repeatable; one scan). The format "
+        "is FORMAT, else from the suffix (.json .sarif .csv .html .xml=junit), else --format; "
+        "asff: and ocsf: need the prefix."
+    ),
+)
+@click.option("--show-pass", is_flag=True, help="The table lists passing roles too.")
+@click.option(
+    "--severity",
+    "min_severity",
+    type=click.Choice([s.value for s in Severity]),
+    help="The table lists only roles at or above this severity (the summary counts all).",
+)
+@click.option(
+    "--baseline",
+    metavar="REPORT",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=(
+        "An earlier JSON report: its findings are marked baseline, not listed in the table and "
+        "not counted for --fail-on."
+    ),
 )
 @fail_on_option
 @click.option("--quiet", "-q", is_flag=True, help="No messages on standard error except errors.")
@@ -109,7 +121,10 @@ def scan_command(
     live: LiveSpec,
     trust: TrustSpec,
     format_name: str | None,
-    output: Path | None,
+    outputs: tuple[str, ...],
+    show_pass: bool,
+    min_severity: str | None,
+    baseline: Path | None,
     fail_on: str | None,
     quiet: bool,
 ) -> int:
@@ -117,9 +132,14 @@ def scan_command(
     config = resolve_config(trust, source=source, cwd=app.cwd)
     threshold = effective_fail_on(fail_on, config)
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
-    target = OutputTarget(output, app.stdout)  # a bad --output fails before any AWS set-up
+    specs = parse_outputs(outputs, fmt.name) or [OutputSpec(fmt.name)]
+    markers, suppressor = build_markers(
+        config.suppressions, baseline, date.fromisoformat(app.timestamp()[:10])
+    )
+    target = Outputs(specs, app.stdout)  # a bad --output fails before any AWS set-up
+    output = specs[0].path if len(specs) == 1 else None
     try:
-        to_terminal = output is None and app.is_terminal(app.stdout)
+        to_terminal = target.targets[0].to_stdout and app.is_terminal(app.stdout)
         opened = open_scan_events(
             source,
             live,
@@ -128,22 +148,31 @@ def scan_command(
             quiet=quiet,
             progress_ok=not (to_terminal and fmt.name != "table"),  # table output is buffered
         )
-        options = RenderOptions(
-            color=output is None and app.wants_color(app.stdout),
-            width=app.width(app.stdout) if output is None else None,
-            region=live.region or app.env.get("AWS_REGION") or app.env.get("AWS_DEFAULT_REGION"),
-        )
+
+        def options(out: OutputTarget) -> RenderOptions:
+            return RenderOptions(
+                color=out.to_stdout and app.wants_color(app.stdout),
+                width=app.width(app.stdout) if out.to_stdout else None,
+                region=live.region
+                or app.env.get("AWS_REGION")
+                or app.env.get("AWS_DEFAULT_REGION"),
+                show_pass=show_pass,
+                min_severity=Severity(min_severity) if min_severity else None,
+            )
+
         run = RunInfo(
             tool_version=__version__, settings=opened.settings, started_at=app.timestamp()
         )
-        writer = fmt.open(target.stream, run, options)
+        target.start(run, options)
+        writer = target
         counts = {s.value: 0 for s in STATUSES}
         skipped = 0
         # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
         stopped: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (Terminated)
+        events = mark_events(opened.events, markers) if markers else opened.events
         try:
-            for event in opened.events:
+            for event in events:
                 if isinstance(event, Skipped):
                     writer.add_skipped(event)
                     skipped += 1
@@ -151,14 +180,13 @@ def scan_command(
                         app.warn(f"skipped {event.what}: {event.reason}")
                 elif isinstance(event, RoleResult):
                     writer.add_result(event)
-                    counts[event.status.value] += 1
+                    counts[event.open_status.value] += 1
         except KeyboardInterrupt as exc:
             stopped = exc
-            close = getattr(opened.events, "close", None)
+            close = getattr(events, "close", None)
             if callable(close):
                 close()  # stops a live scan's workers
         writer.close(finished_at=app.timestamp(), complete=stopped is None)
-        target.commit()
     except BaseException:
         target.discard()
         raise
@@ -170,7 +198,11 @@ def scan_command(
         return ExitCode.INTERRUPTED
     code = scan_exit_code(counts, skipped, threshold)
     if not quiet:
-        _say_outcome(app, counts, skipped, output=output, format_name=fmt.name, code=code)
+        for problem in suppressor.problems():
+            app.warn(problem)
+        for spec in specs if len(specs) > 1 else ():
+            app.info(f"wrote {spec.format} report to {spec.path}")
+        _say_outcome(app, counts, skipped, output=output, format_name=specs[0].format, code=code)
     return code
 
 
@@ -204,4 +236,4 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-__all__ = ["OutputTarget", "scan_command", "scan_exit_code"]
+__all__ = ["OutputTarget", "scan_command", "scan_exit_code"]  # OutputTarget: formats.outputs

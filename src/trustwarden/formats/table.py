@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -362,10 +362,10 @@ class TableReportWriter:
         for counts in self._accounts.values():
             for key, n in counts.items():
                 totals[key] += n
-        parts.append(summary_text(totals, len(self._skipped), complete=complete))
         notes = self._notes(totals)
         if notes:
             parts.append(Text(notes, style="dim"))
+        parts.append(summary_text(totals, len(self._skipped), complete=complete))
         return parts
 
     def _account_summary(self) -> Table:
@@ -429,7 +429,7 @@ def _who(result: RoleResult, width: int, known: Mapping[str, str]) -> Text:
 
 def _cells(
     row: RoleResult | PassRow, widths: _Widths, known: Mapping[str, str]
-) -> tuple[object, ...]:
+) -> tuple[RenderableType, ...]:
     if isinstance(row, tuple):
         account, name = row
         role = Text.assemble((escape(name), "bold"), "\n", (escape(account), "dim"))
