@@ -111,6 +111,14 @@ def _check_outputs(
         "not counted for --fail-on."
     ),
 )
+@click.option(
+    "--security-hub",
+    is_flag=True,
+    help=(
+        "Import the findings into AWS Security Hub (each account's through its own session); "
+        "findings gone since the last import are archived."
+    ),
+)
 @fail_on_option
 @click.option("--quiet", "-q", is_flag=True, help="No messages on standard error except errors.")
 @pass_app
@@ -125,6 +133,7 @@ def scan_command(
     show_pass: bool,
     min_severity: str | None,
     baseline: Path | None,
+    security_hub: bool,
     fail_on: str | None,
     quiet: bool,
 ) -> int:
@@ -137,6 +146,7 @@ def scan_command(
         config.suppressions, baseline, date.fromisoformat(app.timestamp()[:10])
     )
     target = Outputs(specs, app.stdout)  # a bad --output fails before any AWS set-up
+    hub = SecurityHubRun(live, app, offline=source.offline) if security_hub else None
     output = specs[0].path if len(specs) == 1 else None
     try:
         to_terminal = target.targets[0].to_stdout and app.is_terminal(app.stdout)
@@ -163,7 +173,7 @@ def scan_command(
         run = RunInfo(
             tool_version=__version__, settings=opened.settings, started_at=app.timestamp()
         )
-        target.start(run, options)
+        target.start(run, options, extra=[hub.collector] if hub else [])
         writer = target
         counts = {s.value: 0 for s in STATUSES}
         skipped = 0
@@ -197,6 +207,8 @@ def scan_command(
         app.error("interrupted: the report holds the roles finished so far")
         return ExitCode.INTERRUPTED
     code = scan_exit_code(counts, skipped, threshold)
+    if hub is not None and not hub.send(quiet=quiet):
+        code = max(code, ExitCode.AWS_ACCESS)
     if not quiet:
         for problem in suppressor.problems():
             app.warn(problem)
@@ -204,6 +216,44 @@ def scan_command(
             app.info(f"wrote {spec.format} report to {spec.path}")
         _say_outcome(app, counts, skipped, output=output, format_name=specs[0].format, code=code)
     return code
+
+
+class SecurityHubRun:
+    """``--security-hub``: the AWS session (made before the scan, so credential errors come
+    first), the collector the scan feeds, and the import after it.
+    """
+
+    def __init__(self, live: LiveSpec, app: AppContext, *, offline: bool) -> None:
+        from trustwarden.integrations.security_hub import FindingCollector  # noqa: PLC0415
+        from trustwarden.sources.aws.session import make_session  # noqa: PLC0415
+
+        self.app = app
+        self.live = live
+        self.offline = offline
+        self.ctx = make_session(
+            profile=live.profile,
+            assume_role_arn=live.assume_role,
+            external_id=live.external_id,
+            region=live.region,
+        )
+        self.collector = FindingCollector(self.ctx.region, app.timestamp())
+
+    def send(self, *, quiet: bool) -> bool:
+        """Import; report each account (and each rejected finding). False on any failure."""
+        from trustwarden.integrations import security_hub as sh  # noqa: PLC0415
+        from trustwarden.sources.aws.organization import DEFAULT_MEMBER_ROLE  # noqa: PLC0415
+
+        member = (self.live.member_role or DEFAULT_MEMBER_ROLE) if self.live.organization else None
+        every_role = not self.offline and not self.live.roles  # a whole live account
+        outcomes = self.collector.send(
+            sh.session_clients(self.ctx, member), now=self.app.timestamp(), every_role=every_role
+        )
+        infos, errors = sh.outcome_lines(outcomes)
+        for line in infos if not quiet else ():
+            self.app.info(line)
+        for line in errors:
+            self.app.error(line)
+        return not errors
 
 
 def _say_outcome(

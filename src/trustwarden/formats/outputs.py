@@ -116,12 +116,20 @@ class Outputs:
             raise
         self._writers: list[ReportWriter] = []
 
-    def start(self, run: RunInfo, options_for: Callable[[OutputTarget], RenderOptions]) -> None:
-        """Create each report's writer (which may write a header)."""
+    def start(
+        self,
+        run: RunInfo,
+        options_for: Callable[[OutputTarget], RenderOptions],
+        extra: Sequence[ReportWriter] = (),
+    ) -> None:
+        """Create each report's writer (which may write a header); ``extra`` writers (e.g.
+        the Security Hub collector) receive the same items.
+        """
         self._writers = [
             get_format(spec.format).open(target.stream, run, options_for(target))
             for spec, target in zip(self.specs, self.targets, strict=True)
         ]
+        self._writers.extend(extra)
 
     def add_result(self, result: RoleResult) -> None:
         """Hand a result to every report."""
