@@ -75,7 +75,8 @@ def test_batches_of_100_throttling_retried_failures_reported() -> None:
 def test_persistent_throttling_is_an_account_error_not_a_crash() -> None:
     hub = FakeHub(throttle=100)
     outcome = import_account(hub, OWN, many(1), region=REGION, now=T1, sleep=lambda _: None)
-    assert outcome.error is not None and "ThrottlingException" in outcome.error
+    assert outcome.error is not None
+    assert "ThrottlingException" in outcome.error
 
 
 def test_each_account_through_its_own_client() -> None:
@@ -112,7 +113,8 @@ def test_archived_leaves_workflow_and_hub_fields_out() -> None:
     assert again["RecordState"] == "ARCHIVED"
     assert again["Compliance"]["Status"] == "PASSED"
     assert again["UpdatedAt"] == T1
-    assert "Workflow" not in again and "WorkflowState" not in again
+    assert "Workflow" not in again
+    assert "WorkflowState" not in again
     assert again["ProductFields"] == {"trustwarden/RuleId": "TW001"}
 
 

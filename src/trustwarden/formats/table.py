@@ -113,6 +113,9 @@ def break_words(text: str, width: int | None) -> str:
     return re.sub(rf"\S{{{width + 1},}}", lambda m: _break_word(m.group(), width), text)
 
 
+_PARTS = re.compile(r"(?<=[:/])")  # split after each separator
+
+
 def _break_word(word: str, width: int) -> str:
     lines: list[str] = []
     line = ""
@@ -340,7 +343,12 @@ class TableReportWriter:
             ),
             default=1,
         )
-        who_w = _clamp(longest, 14, available // 4)
+        # Room for the longest part between separators of any principal, so none folds.
+        part = max(
+            (len(w) for r in self._listed for p in who_can_get_in(r) for w in _PARTS.split(p)),
+            default=1,
+        )
+        who_w = max(_clamp(longest, 14, available // 4), min(part, available // 3))
         why_w = available - _VERDICT_WIDTH - fix_w - role_w - who_w
         return _Widths(role=role_w, who=who_w, why=why_w, fix=fix_w)
 
