@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import TextIO
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -291,12 +291,15 @@ class TableReportWriter:
         self._print(*self._footer(complete=complete))
         self._stream.flush()
 
-    def _print(self, *renderables: object) -> None:
-        """Render to text and write it, without rich's padding (noise in files and diffs)."""
+    def _print(self, *renderables: object, soft_wrap: bool = False) -> None:
+        """Render to text and write it, without rich's padding (noise in files and diffs).
+
+        ``soft_wrap`` for text already cut to the width (rows): rich need not wrap it again.
+        """
         console = self._console
         with console.capture() as captured:
             for renderable in renderables:
-                console.print(renderable)
+                console.print(renderable, soft_wrap=soft_wrap)
         text = "\n".join(line.rstrip() for line in captured.get().splitlines())
         self._stream.write(text + "\n")
 
@@ -317,16 +320,24 @@ class TableReportWriter:
     def _render_blocks(self) -> None:
         width = self._width - _LABEL_WIDTH
         for chunk in self._chunks():
-            self._print(*(_block(row, width, self._known) for row in chunk))
+            text = Text("\n").join(_block(row, width, self._known, self._console) for row in chunk)
+            self._print(text, soft_wrap=True)
 
     def _render_table(self) -> None:
+        # Rows are laid out here (each cell wrapped to its column with rich's own wrapping)
+        # rather than by rich's Table, which measures every cell again and is several times
+        # slower on thousands of rows.
         widths = self._column_widths()
-        for i, chunk in enumerate(self._chunks()):
-            table = _new_table(widths, header=i == 0)
-            for row in chunk:
-                table.add_row(*_cells(row, widths, self._known))
-            self._print(table) if i == 0 else self._print(Text(""), table)
-        self._print(Text(""))
+        columns = [widths.role, _VERDICT_WIDTH, widths.who, widths.why, widths.fix]
+        header = Text(" ").join(
+            Text(f" {name.ljust(w)} ", style="bold")
+            for name, w in zip(_HEADERS, columns, strict=True)
+        )
+        self._print(header, Text("─" * self._width), soft_wrap=True)
+        for chunk in self._chunks():
+            rows = [_row(_cells(row, widths, self._known), columns, self._console) for row in chunk]
+            self._print(Text("\n\n").join(rows), soft_wrap=True)
+            self._print(Text(""))
 
     def _column_widths(self) -> _Widths:
         # Explicit column widths: rich sizes columns by their longest word, and ARNs are long
@@ -420,14 +431,30 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(value, high))
 
 
-def _new_table(widths: _Widths, *, header: bool) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, show_header=header)
-    table.add_column("Role", overflow="fold", width=widths.role)
-    table.add_column("Verdict", overflow="fold", width=_VERDICT_WIDTH)
-    table.add_column("Who can get in", overflow="fold", width=widths.who)
-    table.add_column("Why", overflow="fold", width=widths.why)
-    table.add_column("How to fix", overflow="fold", width=widths.fix)
-    return table
+_HEADERS = ("Role", "Verdict", "Who can get in", "Why", "How to fix")
+Cell = list[Text]
+
+
+def _wrap(cell: Cell, width: int, console: Console) -> list[Text]:
+    """The cell's texts wrapped (and, for words longer than the column, folded) to ``width``."""
+    return [line for text in cell for line in text.wrap(console, width, overflow="fold")]
+
+
+def _row(cells: list[Cell], widths: list[int], console: Console) -> Text:
+    """One table row: each cell wrapped to its column, padded by a space each side."""
+    wrapped = [_wrap(cell, width, console) for cell, width in zip(cells, widths, strict=True)]
+    lines: list[Text] = []
+    for i in range(max(len(cell) for cell in wrapped)):
+        line = Text()
+        for j, (cell, width) in enumerate(zip(wrapped, widths, strict=True)):
+            piece = cell[i] if i < len(cell) else Text()
+            piece.pad_right(width - piece.cell_len)
+            line.append(" " if j else "")
+            line.append(" ")
+            line.append_text(piece)
+            line.append(" ")
+        lines.append(line)
+    return Text("\n").join(lines)
 
 
 def _who(result: RoleResult, width: int, known: Mapping[str, str]) -> Text:
@@ -435,53 +462,52 @@ def _who(result: RoleResult, width: int, known: Mapping[str, str]) -> Text:
     return Text("\n".join(labels) if labels else "-")
 
 
-def _cells(
-    row: RoleResult | PassRow, widths: _Widths, known: Mapping[str, str]
-) -> tuple[RenderableType, ...]:
+def _cells(row: RoleResult | PassRow, widths: _Widths, known: Mapping[str, str]) -> list[Cell]:
     if isinstance(row, tuple):
         account, name = row
         role = Text.assemble((escape(name), "bold"), "\n", (escape(account), "dim"))
-        return (
-            role,
-            verdict_text(Status.PASS),
-            "-",
-            Text("no outside principal can assume it", style="dim"),
-            "-",
-        )
+        nobody = Text("no outside principal can assume it", style="dim")
+        return [[role], [verdict_text(Status.PASS)], [Text("-")], [nobody], [Text("-")]]
     role = Text.assemble(
         (escape(row.role.name), "bold"), "\n", (escape(row.role.account_id), "dim")
     )
     verdict = verdict_text(row.status)
     verdict.append(f"\n{row.severity.value}", style="dim")
-    return (
-        role,
-        verdict,
-        _who(row, widths.who, known),
-        Group(*why_lines(row, widths.why)),
-        plain_lines(fix_lines(row), empty="-"),
-    )
+    return [
+        [role],
+        [verdict],
+        [_who(row, widths.who, known)],
+        why_lines(row, widths.why),
+        [plain_lines(fix_lines(row), empty="-")],
+    ]
 
 
-def _block(row: RoleResult | PassRow, width: int, known: Mapping[str, str]) -> Group:
+def _block(
+    row: RoleResult | PassRow, width: int, known: Mapping[str, str], console: Console
+) -> Text:
     if isinstance(row, tuple):
         account, name = row
         head = verdict_text(Status.PASS)
         head.append(escape(f"  {name}"), style="bold")
         head.append(escape(f"  {account}"), style="dim")
-        return Group(head, Text(""))
+        return Text("\n").join([*head.wrap(console, width + _LABEL_WIDTH, overflow="fold"), Text()])
     head = verdict_text(row.status)
     head.append(escape(f"  {row.role.name}"), style="bold")
     head.append(escape(f"  {row.role.account_id}  {row.severity.value}"), style="dim")
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True, style="dim")
-    grid.add_column(overflow="fold")
+    lines = list(head.wrap(console, width + _LABEL_WIDTH, overflow="fold"))
+    parts: list[tuple[str, Cell]] = []
     if who_can_get_in(row):
-        grid.add_row("  who:", _who(row, width, known))
-    for i, line in enumerate(why_lines(row, width)):
-        grid.add_row("  why:" if i == 0 else "", line)
-    for i, fix in enumerate(fix_lines(row)):
-        grid.add_row("  fix:" if i == 0 else "", plain(fix))
-    return Group(head, grid, Text(""))
+        parts.append(("  who:", [_who(row, width, known)]))
+    parts.append(("  why:", why_lines(row, width)))
+    fixes = fix_lines(row)
+    if fixes:
+        parts.append(("  fix:", [plain(fix) for fix in fixes]))
+    for label, cell in parts:
+        for i, line in enumerate(_wrap(cell, width, console)):
+            prefix = Text((label if i == 0 else "").ljust(_LABEL_WIDTH), style="dim")
+            lines.append(Text.assemble(prefix, line))
+    lines.append(Text())
+    return Text("\n").join(lines)
 
 
 __all__ = [
