@@ -9,7 +9,7 @@ verdicts for the exit code. Ctrl-C (or SIGTERM) closes the report with what was 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -173,44 +173,16 @@ def scan_command(
             quiet=quiet,
             progress_ok=not (to_terminal and fmt.name != "table"),  # table output is buffered
         )
-
-        def options(out: OutputTarget) -> RenderOptions:
-            return RenderOptions(
-                color=out.to_stdout and app.wants_color(app.stdout),
-                width=app.width(app.stdout) if out.to_stdout else None,
-                region=live.region
-                or app.env.get("AWS_REGION")
-                or app.env.get("AWS_DEFAULT_REGION"),
-                show_pass=show_pass,
-                min_severity=Severity(min_severity) if min_severity else None,
-            )
-
         run = RunInfo(
             tool_version=__version__, settings=opened.settings, started_at=app.timestamp()
         )
+        options = _options_for(app, live.region, show_pass=show_pass, min_severity=min_severity)
         target.start(run, options, extra=[hub.collector] if hub else [])
         writer = target
-        counts = {s.value: 0 for s in STATUSES}
-        skipped = 0
         # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
-        stopped: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (Terminated)
         events = mark_events(opened.events, markers) if markers else opened.events
-        try:
-            for event in events:
-                if isinstance(event, Skipped):
-                    writer.add_skipped(event)
-                    skipped += 1
-                    if echo_skipped:
-                        app.warn(f"skipped {event.what}: {event.reason}")
-                elif isinstance(event, RoleResult):
-                    writer.add_result(event)
-                    counts[event.open_status.value] += 1
-        except KeyboardInterrupt as exc:
-            stopped = exc
-            close = getattr(events, "close", None)
-            if callable(close):
-                close()  # stops a live scan's workers
+        counts, skipped, stopped = _consume(events, writer, app, echo_skipped=echo_skipped)
         writer.close(finished_at=app.timestamp(), complete=stopped is None)
     except BaseException:
         target.discard()
@@ -227,10 +199,59 @@ def scan_command(
     if not quiet:
         for problem in suppressor.problems():
             app.warn(problem)
-        for spec in specs if len(specs) > 1 else ():
-            app.info(f"wrote {spec.format} report to {spec.path}")
+        for line in _written(specs):
+            app.info(line)
         _say_outcome(app, counts, skipped, output=output, format_name=specs[0].format, code=code)
     return code
+
+
+def _written(specs: list[OutputSpec]) -> list[str]:
+    """``wrote FORMAT report to PATH`` per report when there are several."""
+    return [f"wrote {s.format} report to {s.path}" for s in specs] if len(specs) > 1 else []
+
+
+def _consume(
+    events: Iterator[RoleResult | Skipped], writer: Outputs, app: AppContext, *, echo_skipped: bool
+) -> tuple[dict[str, int], int, KeyboardInterrupt | None]:
+    """Hand each event to the writers; count verdicts for ``--fail-on`` (suppressed and
+    baseline findings do not count: :attr:`RoleResult.open_status`) and skipped items.
+    Ctrl-C (or SIGTERM) stops the source and is returned, not raised.
+    """
+    counts = {s.value: 0 for s in STATUSES}
+    skipped = 0
+    try:
+        for event in events:
+            if isinstance(event, Skipped):
+                writer.add_skipped(event)
+                skipped += 1
+                if echo_skipped:
+                    app.warn(f"skipped {event.what}: {event.reason}")
+            elif isinstance(event, RoleResult):
+                writer.add_result(event)
+                counts[event.open_status.value] += 1
+    except KeyboardInterrupt as exc:
+        close = getattr(events, "close", None)
+        if callable(close):
+            close()  # stops a live scan's workers
+        return counts, skipped, exc
+    return counts, skipped, None
+
+
+def _options_for(
+    app: AppContext, region: str | None, *, show_pass: bool, min_severity: str | None
+) -> Callable[[OutputTarget], RenderOptions]:
+    """Each report's presentation: colour and width only for standard output."""
+
+    def options(out: OutputTarget) -> RenderOptions:
+        return RenderOptions(
+            color=out.to_stdout and app.wants_color(app.stdout),
+            width=app.width(app.stdout) if out.to_stdout else None,
+            region=region or app.env.get("AWS_REGION") or app.env.get("AWS_DEFAULT_REGION"),
+            show_pass=show_pass,
+            min_severity=Severity(min_severity) if min_severity else None,
+        )
+
+    return options
 
 
 class SecurityHubRun:
