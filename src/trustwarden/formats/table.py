@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TextIO
 
 from rich import box
@@ -246,6 +247,7 @@ class TableReportWriter:
         self._skipped: list[Skipped] = []
         self._closed = False
         self._width = options.width or DEFAULT_WIDTH
+        self._color = options.color
         self._console = render_console(stream, options)
 
     def add_result(self, result: RoleResult) -> None:
@@ -269,7 +271,7 @@ class TableReportWriter:
         ):
             self._hidden["severity"] += 1
         else:
-            self._listed.append(result)
+            self._listed.append(_slim(result))
 
     def add_skipped(self, skipped: Skipped) -> None:
         """Keep a skipped item for the list under the table."""
@@ -297,10 +299,15 @@ class TableReportWriter:
         ``soft_wrap`` for text already cut to the width (rows): rich need not wrap it again.
         """
         console = self._console
-        with console.capture() as captured:
-            for renderable in renderables:
-                console.print(renderable, soft_wrap=soft_wrap)
-        text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+        if soft_wrap and not self._color and all(isinstance(r, Text) for r in renderables):
+            # Without colour the cut text is its plain characters: skip rich's rendering.
+            plain_text = "".join(r.plain + "\n" for r in renderables if isinstance(r, Text))
+        else:
+            with console.capture() as captured:
+                for renderable in renderables:
+                    console.print(renderable, soft_wrap=soft_wrap)
+            plain_text = captured.get()
+        text = "\n".join(line.rstrip() for line in plain_text.splitlines())
         self._stream.write(text + "\n")
 
     def _rows(self) -> Iterable[RoleResult | PassRow]:
@@ -413,6 +420,14 @@ class TableReportWriter:
         if not self._show_pass and totals[Status.PASS.value]:
             notes.append(f"{totals[Status.PASS.value]} pass not listed (--show-pass lists them)")
         return "; ".join(notes) + "." if notes else ""
+
+
+def _slim(result: RoleResult) -> RoleResult:
+    """``result`` without what the table never shows (the trust document, the permissions,
+    the per-statement explanation): kept rows cost a fraction of the whole result.
+    """
+    role = replace(result.role, trust_document=None, permissions=None)
+    return replace(result, role=role, explanation=())
 
 
 class _Widths:
