@@ -42,6 +42,7 @@ import click
 from trustwarden.errors import ConfigError, InputError, PolicyError
 from trustwarden.formats.escape import escape
 from trustwarden.model import Role, RoleResult, Settings, Skipped
+from trustwarden.suppress import SuppressRule
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -442,6 +443,7 @@ class ResolvedConfig:
     settings: Settings
     fail_on: str | None = None
     format: str | None = None
+    suppressions: tuple[SuppressRule, ...] = ()
 
 
 def resolve_config(trust: TrustSpec, *, source: SourceSpec, cwd: Path) -> ResolvedConfig:
@@ -464,6 +466,7 @@ def resolve_config(trust: TrustSpec, *, source: SourceSpec, cwd: Path) -> Resolv
         settings=settings,
         fail_on=fail_on if isinstance(fail_on, str) else None,
         format=fmt if isinstance(fmt, str) else None,
+        suppressions=file_config.suppressions,
     )
 
 
