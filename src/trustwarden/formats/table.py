@@ -23,6 +23,7 @@ from rich.text import Text
 
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.escape import escape, escape_all
+from trustwarden.formats.location import location_text
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.rules import RULES
 
@@ -207,7 +208,8 @@ def _table(results: list[RoleResult], width: int) -> Table:
     # words, so left to itself it would crop the table instead of folding the ARNs.
     available = width - _TABLE_OVERHEAD
     fix_w = _clamp(available // 5, 18, 36)
-    role_w = _clamp(max(len(escape(r.role.name)) for r in results), 12, available // 6)
+    names = [escape(n) for r in results for n in (r.role.name, location_text(r) or "")]
+    role_w = _clamp(max(map(len, names)), 12, available // 6)
     longest = max((len(escape(p)) for r in results for p in who_can_get_in(r)), default=1)
     who_w = _clamp(longest, 14, available // 4)
     why_w = available - _VERDICT_WIDTH - fix_w - role_w - who_w
@@ -221,6 +223,8 @@ def _table(results: list[RoleResult], width: int) -> Table:
         role = Text.assemble(
             (escape(result.role.name), "bold"), "\n", (escape(result.role.account_id), "dim")
         )
+        if where := location_text(result):  # path:line for roles read from files
+            role.append("\n").append(escape(where), style="dim")
         verdict = verdict_text(result.status)
         verdict.append(f"\n{result.severity.value}", style="dim")
         table.add_row(
@@ -245,6 +249,8 @@ def _block(result: RoleResult) -> Group:
     head = verdict_text(result.status)
     head.append(escape(f"  {result.role.name}"), style="bold")
     head.append(escape(f"  {result.role.account_id}  {result.severity.value}"), style="dim")
+    if where := location_text(result):
+        head.append(escape(f"  {where}"), style="dim")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="dim")
     grid.add_column(overflow="fold")
