@@ -7,6 +7,7 @@ A thin adapter: options → :mod:`trustwarden.remediate` → text. Nothing chang
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -78,7 +79,10 @@ Before each change the original and planned policies go to a journal (JSON lines
 the role is read again and skipped if it changed since the plan; the change is read back
 and compared; any failure restores that role's original. Undo: trustwarden rollback JOURNAL.
 --input/--sample sources are never changed: the fixed documents are printed, or written to
---out-dir as <role-name>.trust.json.
+--out-dir as <role-name>.trust.json. Templates (PATH: CloudFormation, Terraform) are not
+changed either: each fixed document is printed in its template's syntax, template functions
+kept as written (YAML with its tags, JSON, HCL jsonencode or heredoc; for
+aws_iam_policy_document, an equivalent jsonencode), or written to --out-dir.
 
 \b
 Exit codes: 0 every planned fix applied, or nothing to do (a dry run: every role fixable);
@@ -301,6 +305,9 @@ def build_fix_options(
 
 
 @click.command("fix", help=FIX_HELP, short_help="Plan and apply trust-policy fixes (dry run).")
+@click.argument(
+    "templates", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True, path_type=Path)
+)
 @input_options
 @trust_options
 @click.option(
@@ -345,7 +352,8 @@ def build_fix_options(
     "--out-dir",
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="With --input/--sample: write the fixed documents here as <role-name>.trust.json.",
+    help="With --input/--sample: write the fixed documents here as <role-name>.trust.json "
+    "(templates: <role>.AssumeRolePolicyDocument.yaml|json, <role>.assume_role_policy.hcl).",
 )
 @click.option(
     "--role",
@@ -370,6 +378,7 @@ def fix_command(
     source: SourceSpec,
     trust: TrustSpec,
     *,
+    templates: tuple[Path, ...],
     external_id: str | None,
     external_id_map: Path | None,
     require_mfa: bool,
@@ -396,6 +405,9 @@ def fix_command(
         include_warn=include_warn,
         max_policy_size=max_policy_size,
     )
+    if templates:  # templates are files: fixed documents are printed or written, as --input
+        source = dataclasses.replace(source, templates=templates)
+        source.validate()
     live = LiveFixSpec(profile, region, assume_role, assume_role_external_id, roles)
     run = _FixRun(app, options, verbose=verbose)
     if source.offline:
@@ -409,7 +421,9 @@ def fix_command(
             )
         return run.offline(source, trust, out_dir, role_matcher(roles))
     if out_dir is not None:
-        raise ConfigError("--out-dir needs --input or --sample (live roles are fixed in place)")
+        raise ConfigError(
+            "--out-dir needs --input, --sample or PATH (live roles are fixed in place)"
+        )
     return run.live(source, trust, live, apply=do_apply, yes=yes, journal=journal)
 
 
@@ -452,7 +466,13 @@ class _FixRun:
         if skipped:
             self.app.info(f"{len(skipped)} inputs skipped")
         changes = [p for p in plans if p.action is PlanAction.CHANGE]
-        if out_dir is None:
+        if source.templates:
+            from trustwarden.cli.template_fix import template_fixes  # noqa: PLC0415
+
+            removals = self.options.remove_principals
+            if template_fixes(self.app, self.printer, changes, removals, out_dir):
+                return int(ExitCode.USAGE)
+        elif out_dir is None:
             for plan in changes:
                 self.printer.out(f"# fixed trust policy of {plan.role.arn}")
                 self.printer.document(plan.after or {})
