@@ -187,3 +187,20 @@ def test_a_terraform_plan_is_fixed_in_its_configuration(tmp_path: Path) -> None:
     assert "1 to change" in run.err
     assert "aws_iam_role.vendor: the fix cannot be written" in run.err
     assert "fix the configuration it was made from" in run.err
+
+
+def test_every_variant_of_a_role_is_fixed_in_one_document(tmp_path: Path) -> None:
+    template = tmp_path / "variants.yaml"
+    shutil.copy(FIX / "cfn" / "variants.yaml", template)
+    run = _fix(tmp_path, str(template), "--remove-principal", "555566667777")
+    assert run.code == 0, run.err
+    assert run.out.count("role/SplitRole: fail -> pass") == 2  # both Fn::If branches
+    text = _blocks(run.out)["SplitRole"]
+    assert "555566667777" not in text
+    assert '- !If [IsProd, "arn:aws:iam::222233334444:root", "arn:aws:iam::333344445555:root"]' in (
+        text
+    )
+    original = template.read_text()
+    head = original[: original.index("      AssumeRolePolicyDocument:")]
+    template.write_text(head + "".join(f"      {line}\n" for line in text.splitlines()))
+    assert _scan(template, tmp_path) == {"SplitRole": "pass"}

@@ -57,8 +57,8 @@ def template_fixes(
         role = group[0].role
         try:
             written = written_document(role)
-            for plan in group:
-                replay(written.document, plan, removals)
+            for index, plan in enumerate(group):
+                replay(written.document, plan, removals, removed=index > 0)
         except (TemplateError, NotReplayable) as exc:
             reason = exc.message if isinstance(exc, TemplateError) else str(exc)
             app.error(

@@ -30,10 +30,17 @@ class NotReplayable(Exception):  # noqa: N818 - a reason, not a crash
     """The fix cannot be made on the document as written; the message says why."""
 
 
-def replay(written: dict[str, Any], plan: Plan, removals: tuple[str, ...] = ()) -> list[str]:
+def replay(
+    written: dict[str, Any],
+    plan: Plan,
+    removals: tuple[str, ...] = (),
+    *,
+    removed: bool = False,
+) -> list[str]:
     """Make ``plan``'s edits on ``written`` (in place); one line per change.
 
-    ``removals`` are the ``--remove-principal`` arguments the plan was made with.
+    ``removals`` are the ``--remove-principal`` arguments the plan was made with; ``removed``
+    says they were already made on ``written`` (by the plan of another variant of the role).
     """
     if plan.action is not PlanAction.CHANGE or plan.before is None or plan.after is None:
         raise ValueError("only a CHANGE plan has edits to replay")
@@ -41,13 +48,13 @@ def replay(written: dict[str, Any], plan: Plan, removals: tuple[str, ...] = ()) 
     changes: list[str] = []
     if removals:
         expected = remove_principals(before, removals)
-        changes = remove_principals(written, removals)
-        if len(changes) != len(expected):
+        changes = [] if removed else remove_principals(written, removals)
+        if not removed and len(changes) != len(expected):
             raise NotReplayable(
                 "a principal to remove is written with a template function or variable; "
                 "remove it by hand"
             )
-    evaluated, fixed, raw = statements_of(before), statements_of(dict(plan.after)), []
+    evaluated, fixed = statements_of(before), statements_of(dict(plan.after))
     raw = statements_of(written)
     if not len(raw) == len(evaluated) == len(fixed):
         raise NotReplayable("the statements are chosen by a template function or expression")
