@@ -204,3 +204,11 @@ def test_every_variant_of_a_role_is_fixed_in_one_document(tmp_path: Path) -> Non
     head = original[: original.index("      AssumeRolePolicyDocument:")]
     template.write_text(head + "".join(f"      {line}\n" for line in text.splitlines()))
     assert _scan(template, tmp_path) == {"SplitRole": "pass"}
+
+
+def test_a_document_chosen_by_fn_if_is_left_to_the_author(tmp_path: Path) -> None:
+    run = _fix(tmp_path, str(FIX / "cfn" / "document-if.json"))
+    assert run.code == 2
+    assert "R: the fix cannot be written" in run.err
+    assert "the whole document is a template function" in run.err
+    assert "Traceback" not in run.err

@@ -31,7 +31,7 @@ class NotReplayable(Exception):  # noqa: N818 - a reason, not a crash
 
 
 def replay(
-    written: dict[str, Any],
+    written: Any,
     plan: Plan,
     removals: tuple[str, ...] = (),
     *,
@@ -44,6 +44,8 @@ def replay(
     """
     if plan.action is not PlanAction.CHANGE or plan.before is None or plan.after is None:
         raise ValueError("only a CHANGE plan has edits to replay")
+    if not isinstance(written, dict):
+        raise NotReplayable("the whole document is a template function or expression")
     before = copy.deepcopy(dict(plan.before))
     changes: list[str] = []
     if removals:
