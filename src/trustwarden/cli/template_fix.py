@@ -59,10 +59,9 @@ def template_fixes(
             written = written_document(role)
             for index, plan in enumerate(group):
                 replay(written.document, plan, removals, removed=index > 0)
-        except (TemplateError, NotReplayable) as exc:
-            reason = exc.message if isinstance(exc, TemplateError) else str(exc)
+        except Exception as exc:  # noqa: BLE001 - one role's template never stops the others
             app.error(
-                f"{role.name}: the fix cannot be written in the template's syntax: {reason}",
+                f"{role.name}: the fix cannot be written in the template's syntax: {_reason(exc)}",
                 "make the change the diff above shows by hand",
             )
             failed += 1
@@ -77,6 +76,14 @@ def template_fixes(
             path = writer.write_text(group[0], written.render(), SUFFIXES[written.syntax])
             app.info(f"wrote {path}: {title}")
     return failed
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, TemplateError):
+        return exc.message
+    if isinstance(exc, NotReplayable):
+        return str(exc)
+    return f"the template could not be read ({type(exc).__name__}: {exc})"
 
 
 __all__ = ["SUFFIXES", "template_fixes"]

@@ -515,12 +515,12 @@ def _statement(block: Block, label: str) -> dict[str, Any]:
                     f"{block.file}:{inner.line}: two {inner.kind} blocks of type {kind}; "
                     "edit it by hand"
                 )
-            principal[kind] = _from_hcl(values["identifiers"])
+            principal[kind] = _from_hcl(_required(values, "identifiers", inner))
         elif inner.kind == "condition":
             test = _literal(values.get("test"), block, label)
             variable = _literal(values.get("variable"), block, label)
             out.setdefault("Condition", {}).setdefault(test, {})[variable] = _from_hcl(
-                values["values"]
+                _required(values, "values", inner)
             )
         else:
             raise TemplateError(
@@ -528,6 +528,12 @@ def _statement(block: Block, label: str) -> dict[str, Any]:
                 f"data.aws_iam_policy_document.{label}; edit it by hand"
             )
     return out
+
+
+def _required(values: dict[str, Node], name: str, block: Block) -> Node:
+    if name not in values:
+        raise TemplateError(f"{block.file}:{block.line}: a {block.kind} block without {name}")
+    return values[name]
 
 
 def _literal(node: Node | None, block: Block, label: str) -> str:
