@@ -88,7 +88,7 @@ def finding_fingerprint(role_arn: str, code: str) -> str:
     It hashes ``role ARN|rule id`` like the engine's role fingerprint hashes ``role ARN|rule
     ids``, so for a role with one rule the two are equal.
     """
-    return hashlib.sha256(f"{role_arn}|{code}".encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{role_arn}|{code}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def finding_severity(result: RoleResult, finding: Finding | None) -> Severity:
