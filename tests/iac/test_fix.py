@@ -212,3 +212,17 @@ def test_a_document_chosen_by_fn_if_is_left_to_the_author(tmp_path: Path) -> Non
     assert "R: the fix cannot be written" in run.err
     assert "the whole document is a template function" in run.err
     assert "Traceback" not in run.err
+
+
+def test_require_mfa_writes_true_as_text(tmp_path: Path) -> None:
+    template = tmp_path / "vendor.yaml"
+    shutil.copy(FIX / "cfn" / "vendor.yaml", template)
+    run = invoke(["fix", str(template), "--account-id", OWN, "--require-mfa"], env={}, cwd=tmp_path)
+    assert run.code == 0, run.err
+    text = _blocks(run.out)["VendorRole"]
+    assert "aws:MultiFactorAuthPresent: 'true'" in text  # a string, as IAM compares it
+    assert "'aws:MultiFactorAuthPresent': 'true'" in text  # added to the flow-style Bool block
+    original = template.read_text()
+    head = original[: original.index("      AssumeRolePolicyDocument:")]
+    template.write_text(head + "".join(f"      {line}\n" for line in text.splitlines()))
+    assert _scan(template, tmp_path) == {"VendorRole": "pass"}
