@@ -14,12 +14,20 @@ from trustwarden.model import Condition, Principal, Statement, TrustPolicy
 
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
-_ACCOUNT_RE = re.compile(r"^\d{12}$")
+# IAM is ASCII: an account ID is exactly 12 ASCII digits (no full-width or Arabic-Indic
+# digits, no trailing newline). Always use these with ``fullmatch``.
+ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
 # Unique IDs IAM shows in place of a deleted principal (AIDA user, AROA role, ...).
-UNIQUE_ID_RE = re.compile(r"^A[A-Z]{3}[A-Z0-9]{12,}$")
+UNIQUE_ID_RE = re.compile(r"A[A-Z]{3}[A-Z0-9]{12,}", re.ASCII)
 _ARN_PRINCIPAL_RE = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<resource>.+)$"
+    r"arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>[0-9]{12}):(?P<resource>.+)",
+    re.ASCII | re.DOTALL,
 )
+# Policy variables (``${...}``) exist only in policy language version 2012-10-17; in
+# 2008-10-17 or without a Version they are literal text (AWS docs, "Version").
+VARIABLES_VERSION = "2012-10-17"
+# Elements IAM refuses in a role trust policy ("Has prohibited field Resource").
+_PROHIBITED_FIELDS = ("Resource", "NotResource")
 
 
 def decode_document(raw: object) -> dict[str, Any]:
@@ -80,11 +88,17 @@ def parse_policy(doc: Mapping[str, Any]) -> TrustPolicy:
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list):
         raise PolicyError("Statement must be an object or a list of objects")
-    statements = tuple(_parse_statement(i, s) for i, s in enumerate(raw_statements))
+    variables = version == VARIABLES_VERSION
+    statements = tuple(_parse_statement(i, s, variables) for i, s in enumerate(raw_statements))
     return TrustPolicy(statements=statements, version=version)
 
 
-def _parse_statement(index: int, raw: object) -> Statement:
+def is_account_id(value: str) -> bool:
+    """Whether ``value`` is an AWS account ID: exactly 12 ASCII digits."""
+    return ACCOUNT_RE.fullmatch(value) is not None
+
+
+def _parse_statement(index: int, raw: object, variables: bool) -> Statement:
     where = f"statement {index}"
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where} is not an object")
@@ -96,6 +110,12 @@ def _parse_statement(index: int, raw: object) -> Statement:
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise PolicyError(f'{where}: Effect must be "Allow" or "Deny", not {effect!r}')
+    for prohibited in _PROHIBITED_FIELDS:
+        if prohibited in raw:
+            raise PolicyError(
+                f"{where}: a trust policy cannot have {prohibited} (IAM rejects it: "
+                f'"MalformedPolicyDocument: Has prohibited field {prohibited}")'
+            )
     if ("Action" in raw) == ("NotAction" in raw):
         raise PolicyError(f"{where}: needs exactly one of Action and NotAction")
     if ("Principal" in raw) == ("NotPrincipal" in raw):
@@ -112,7 +132,7 @@ def _parse_statement(index: int, raw: object) -> Statement:
         principals = _principals(raw["Principal"], f"{where}: Principal")
     else:
         not_principals = _principals(raw["NotPrincipal"], f"{where}: NotPrincipal")
-    conditions = _conditions(raw.get("Condition"), where)
+    conditions = _conditions(raw.get("Condition"), where, variables)
     return Statement(
         index=index,
         sid=sid or None,
@@ -151,9 +171,9 @@ def _principals(value: object, where: str) -> tuple[Principal, ...]:
 
 
 def _check_aws_principal(value: str, where: str) -> None:
-    if value == "*" or _ACCOUNT_RE.match(value) or UNIQUE_ID_RE.match(value):
+    if value == "*" or is_account_id(value) or UNIQUE_ID_RE.fullmatch(value):
         return
-    match = _ARN_PRINCIPAL_RE.match(value)
+    match = _ARN_PRINCIPAL_RE.fullmatch(value)
     if match and _resource_ok(match["service"], match["resource"]):
         return
     raise PolicyError(
@@ -172,13 +192,13 @@ def _resource_ok(service: str, resource: str) -> bool:
 
 def parse_aws_principal(value: str) -> tuple[str, str, str, str] | None:
     """Split a principal ARN into (partition, service, account, resource); None if not an ARN."""
-    match = _ARN_PRINCIPAL_RE.match(value)
+    match = _ARN_PRINCIPAL_RE.fullmatch(value)
     if not match:
         return None
     return match["partition"], match["service"], match["account"], match["resource"]
 
 
-def _conditions(value: object, where: str) -> tuple[Condition, ...]:
+def _conditions(value: object, where: str, variables: bool) -> tuple[Condition, ...]:
     if value is None:
         return ()
     if not isinstance(value, Mapping):
@@ -206,6 +226,7 @@ def _conditions(value: object, where: str) -> tuple[Condition, ...]:
                     values=values,
                     if_exists=if_exists,
                     set_op=set_op,
+                    variables=variables,
                 )
             )
     return tuple(out)
