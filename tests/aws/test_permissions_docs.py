@@ -14,7 +14,7 @@ import pytest
 from tests.aws.helpers import TRUST_OTHER_ACCOUNT, CallCounter, seed_org
 from tests.moto_server import MotoServer
 from trustwarden.model import RoleResult, Settings, Status
-from trustwarden.sources.aws.organization import DEFAULT_MEMBER_ROLE
+from trustwarden.sources.aws.defaults import DEFAULT_MEMBER_ROLE
 from trustwarden.sources.aws.scanner import LiveScan, LiveScanOptions
 
 pytestmark = pytest.mark.moto_server

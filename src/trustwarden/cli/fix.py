@@ -81,9 +81,13 @@ Before each change the original and planned policies go to a journal (JSON lines
 the role is read again and skipped if it changed since the plan; the change is read back
 and compared; any failure restores that role's original. Undo: trustwarden rollback JOURNAL.
 --input/--sample sources are never changed: the fixed documents are printed, or written to
---out-dir as <role-name>.trust.json. --organization plans every active member account
-(entered through --member-role; --accounts/--exclude-accounts choose) and applies them into
-one journal that names each change's account; undo with rollback JOURNAL --organization.
+--out-dir as <role-name>.trust.json. Templates (PATH: CloudFormation, Terraform) are not
+changed either: each fixed document is printed in its template's syntax, template functions
+kept as written (YAML with its tags, JSON, HCL jsonencode or heredoc; for
+aws_iam_policy_document, an equivalent jsonencode), or written to --out-dir. --organization
+plans every active member account (entered through --member-role; --accounts/--exclude-accounts
+choose) and applies them into one journal that names each change's account; undo with
+rollback JOURNAL --organization.
 
 \b
 Exit codes: 0 every planned fix applied, or nothing to do (a dry run: every role fixable);
@@ -338,6 +342,9 @@ def build_fix_options(
 
 
 @click.command("fix", help=FIX_HELP, short_help="Plan and apply trust-policy fixes (dry run).")
+@click.argument(
+    "templates", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True, path_type=Path)
+)
 @input_options
 @trust_options
 @click.option(
@@ -387,7 +394,8 @@ def build_fix_options(
     "--out-dir",
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="With --input/--sample: write the fixed documents here as <role-name>.trust.json.",
+    help="With --input/--sample: write the fixed documents here as <role-name>.trust.json "
+    "(templates: <role>.AssumeRolePolicyDocument.yaml|json, <role>.assume_role_policy.hcl).",
 )
 @click.option(
     "--role",
@@ -438,6 +446,7 @@ def fix_command(
     source: SourceSpec,
     trust: TrustSpec,
     *,
+    templates: tuple[Path, ...],
     external_id: str | None,
     external_id_map: Path | None,
     require_mfa: bool,
@@ -476,6 +485,9 @@ def fix_command(
         from_evidence=from_evidence,
         evidence=known,
     )
+    if templates:  # templates are files: fixed documents are printed or written, as --input
+        source = dataclasses.replace(source, templates=templates)
+        source.validate()
     run = _FixRun(app, options, verbose=verbose)
     if source.offline:
         if do_apply or journal is not None or yes or live.given() or organization:
@@ -493,7 +505,9 @@ def fix_command(
             )
         return run.offline(source, trust, out_dir, role_matcher(roles))
     if out_dir is not None:
-        raise ConfigError("--out-dir needs --input or --sample (live roles are fixed in place)")
+        raise ConfigError(
+            "--out-dir needs --input, --sample or PATH (live roles are fixed in place)"
+        )
     org = OrgFixSpec(organization, member_role, accounts, exclude_accounts)
     if org.organization:
         return run.organization(source, trust, live, org, apply=do_apply, yes=yes, journal=journal)
@@ -541,7 +555,13 @@ class _FixRun:
         if skipped:
             self.app.info(f"{len(skipped)} inputs skipped")
         changes = [p for p in plans if p.action is PlanAction.CHANGE]
-        if out_dir is None:
+        if source.templates:
+            from trustwarden.cli.template_fix import template_fixes  # noqa: PLC0415
+
+            removals = self.options.remove_principals
+            if template_fixes(self.app, self.printer, changes, removals, out_dir):
+                return int(ExitCode.USAGE)
+        elif out_dir is None:
             for plan in changes:
                 self.printer.out(f"# fixed trust policy of {plan.role.arn}")
                 self.printer.document(plan.after or {})
@@ -600,8 +620,8 @@ class _FixRun:
             plan_organization,
             select_accounts,
         )
+        from trustwarden.sources.aws.defaults import DEFAULT_MEMBER_ROLE  # noqa: PLC0415
         from trustwarden.sources.aws.organization import (  # noqa: PLC0415
-            DEFAULT_MEMBER_ROLE,
             parse_account_ids,
             read_organization,
         )

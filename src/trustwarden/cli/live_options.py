@@ -11,21 +11,22 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from trustwarden.cli.options import AppContext, OpenedSource, SourceSpec, open_events
 from trustwarden.errors import ConfigError
 from trustwarden.model import Settings
-from trustwarden.sources.aws.organization import DEFAULT_MEMBER_ROLE, parse_account_ids
-from trustwarden.sources.aws.scanner import (
+from trustwarden.sources.aws.defaults import (
+    DEFAULT_MEMBER_ROLE,
     DEFAULT_WORKERS,
     MAX_WORKERS,
-    LiveScan,
-    LiveScanOptions,
+    RETRY_MODES,
 )
-from trustwarden.sources.aws.session import RETRY_MODES
+
+if TYPE_CHECKING:  # boto3 loads only for live scans, not when reading files
+    from trustwarden.sources.aws.scanner import LiveScanOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,6 +86,9 @@ class LiveSpec:
 
     def to_options(self, env: Mapping[str, str]) -> LiveScanOptions:
         """Library options; retry settings fall back to ``AWS_MAX_ATTEMPTS``/``AWS_RETRY_MODE``."""
+        from trustwarden.sources.aws.organization import parse_account_ids  # noqa: PLC0415
+        from trustwarden.sources.aws.scanner import LiveScanOptions  # noqa: PLC0415
+
         if self.member_role is not None and not self.organization:
             raise ConfigError("--member-role needs --organization")
         if self.workers is not None and not self.organization:
@@ -260,6 +264,8 @@ def open_scan_events(
         return open_events(source, settings, app=app, quiet=quiet)
     if source.account_id is not None:
         raise ConfigError("--account-id is for --input files; live scans read it from STS")
+    from trustwarden.sources.aws.scanner import LiveScan  # noqa: PLC0415 - boto3 on use
+
     scan = LiveScan(live.to_options(app.env), settings)
     if live.organization and progress_ok and not quiet and app.is_terminal(app.stderr):
         from trustwarden.cli.progress import with_progress  # noqa: PLC0415 - rich on use

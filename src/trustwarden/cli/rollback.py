@@ -123,7 +123,7 @@ def rollback_command(
             member_enter,
             rollback_organization,
         )
-        from trustwarden.sources.aws.organization import DEFAULT_MEMBER_ROLE  # noqa: PLC0415
+        from trustwarden.sources.aws.defaults import DEFAULT_MEMBER_ROLE  # noqa: PLC0415
 
         enter = member_enter(ctx, member_role or DEFAULT_MEMBER_ROLE)
         undo = rollback_organization(contents, enter, roles=roles, journal=journal, dry_run=dry_run)

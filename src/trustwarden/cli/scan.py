@@ -288,7 +288,7 @@ class SecurityHubRun:
     def send(self, *, quiet: bool) -> bool:
         """Import; report each account (and each rejected finding). False on any failure."""
         from trustwarden.integrations import security_hub as sh  # noqa: PLC0415
-        from trustwarden.sources.aws.organization import DEFAULT_MEMBER_ROLE  # noqa: PLC0415
+        from trustwarden.sources.aws.defaults import DEFAULT_MEMBER_ROLE  # noqa: PLC0415
 
         member = (self.live.member_role or DEFAULT_MEMBER_ROLE) if self.live.organization else None
         every_role = not self.offline and not self.live.roles  # a whole live account

@@ -36,6 +36,7 @@ from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.escape import escape, escape_all
 from trustwarden.formats.evidence_text import evidence_lines
 from trustwarden.formats.findings import SEVERITY_ORDER
+from trustwarden.formats.location import location_text
 from trustwarden.model import Finding, RoleResult, Severity, Skipped, Status
 from trustwarden.rules import RULES
 
@@ -352,6 +353,7 @@ class TableReportWriter:
         # words, so left to itself it would crop the table instead of folding the ARNs.
         available = self._width - _TABLE_OVERHEAD
         names = [r.role.name for r in self._listed] + [name for _, name in self._passes]
+        names += [location_text(r) or "" for r in self._listed]  # path:line under the name
         fix_w = _clamp(available // 5, 18, 36)
         role_w = _clamp(max(len(escape(n)) for n in names), 12, available // 6)
         longest = max(
@@ -496,6 +498,8 @@ def _cells(row: RoleResult | PassRow, widths: _Widths, known: Mapping[str, str])
     role = Text.assemble(
         (escape(row.role.name), "bold"), "\n", (escape(row.role.account_id), "dim")
     )
+    if where := location_text(row):  # path:line for roles read from files
+        role.append("\n").append(escape(where), style="dim")
     verdict = verdict_text(row.status)
     verdict.append(f"\n{row.severity.value}", style="dim")
     return [
@@ -519,6 +523,8 @@ def _block(
     head = verdict_text(row.status)
     head.append(escape(f"  {row.role.name}"), style="bold")
     head.append(escape(f"  {row.role.account_id}  {row.severity.value}"), style="dim")
+    if where := location_text(row):
+        head.append(escape(f"  {where}"), style="dim")
     lines = list(head.wrap(console, width + _LABEL_WIDTH, overflow="fold"))
     parts: list[tuple[str, Cell]] = []
     if who_can_get_in(row):

@@ -15,11 +15,6 @@ from trustwarden.errors import AwsAccessError, ConfigError
 from trustwarden.sources.aws.faults import AWS_ERRORS, describe
 from trustwarden.sources.aws.session import AwsContext
 
-#: The member role trustwarden assumes by default: a read-only audit role created by the
-#: StackSet in ``docs/permissions/member-role-stackset.yaml``. (``OrganizationAccountAccessRole``
-#: exists by default in created accounts but is an administrator role.)
-DEFAULT_MEMBER_ROLE = "TrustwardenAuditRole"
-
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ROLE_PATH_NAME = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 _ORG_HINT = (

@@ -26,19 +26,17 @@ from trustwarden.errors import ConfigError
 from trustwarden.model import Role, RoleResult, Settings, Severity, Skipped, Status
 from trustwarden.redact import exception_text
 from trustwarden.sources.aws.account import iter_roles
+from trustwarden.sources.aws.defaults import DEFAULT_MEMBER_ROLE, DEFAULT_WORKERS, MAX_WORKERS
 from trustwarden.sources.aws.enrich import Analyzer, enrich_results
 from trustwarden.sources.aws.faults import describe, is_aws_failure
 from trustwarden.sources.aws.organization import (
-    DEFAULT_MEMBER_ROLE,
     Organization,
     member_role_arn,
     read_organization,
 )
 from trustwarden.sources.aws.session import AwsContext, EventHooks, assume, make_session
 
-DEFAULT_WORKERS = 8
 DEFAULT_ENRICH_WORKERS = 8
-MAX_WORKERS = 64
 _WINDOW_PER_WORKER = 4
 _PROGRESS_INTERVAL = 0.2
 

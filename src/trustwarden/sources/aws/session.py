@@ -26,9 +26,9 @@ from botocore.utils import parse_timestamp
 
 from trustwarden import __version__
 from trustwarden.errors import ConfigError
+from trustwarden.sources.aws.defaults import RETRY_MODES
 from trustwarden.sources.aws.faults import AWS_ERRORS, to_access_error
 
-RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_REGION = "us-east-1"
 SESSION_NAME_PREFIX = "trustwarden"
 
