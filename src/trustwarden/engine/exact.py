@@ -267,6 +267,12 @@ class ExactSearch:
                 except Undecided as exc:
                     pending.append((kind, root_path))
                     undecided = exc
+                    if rlimit == QUICK_RLIMIT:
+                        # Keep the order: whether a question runs out of the small limit can
+                        # vary with z3's state in the process, so a later question's answer
+                        # must not be taken before this one's (the same witness every time).
+                        pending.extend(questions)
+                        questions = []
                     continue
                 if hit is not None:
                     return hit
