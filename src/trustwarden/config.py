@@ -16,6 +16,11 @@ No file (or a ``pyproject.toml`` without the table) gives the empty configuratio
     format = "table"                      # output format name
     known_accounts = "known-accounts.yaml" # names for vendors' accounts (known_aws_accounts
                                           # format); relative to the configuration file
+    [[suppress]]                          # an accepted risk (see trustwarden.suppress)
+    rule = "TW001"
+    role = "arn:aws:iam::111122223333:role/vendor-*"
+    reason = "..."
+    expires = "2026-12-31"                # optional
 
 Unknown keys are an error (so a typo never silently does nothing). Command-line values add
 to the file's trusted accounts and organisations, and ``--known-accounts`` replaces the
@@ -35,11 +40,19 @@ from typing import Any
 from trustwarden.errors import ConfigError
 from trustwarden.files import read_utf8
 from trustwarden.model import Settings
+from trustwarden.suppress import SuppressRule, parse_suppressions
 
 CONFIG_FILE = ".trustwarden.toml"
 PYPROJECT = "pyproject.toml"
 FAIL_ON_VALUES = ("fail", "warn", "never")
-KNOWN_KEYS = ("trusted_accounts", "trusted_orgs", "fail_on", "format", "known_accounts")
+KNOWN_KEYS = (
+    "trusted_accounts",
+    "trusted_orgs",
+    "fail_on",
+    "format",
+    "known_accounts",
+    "suppress",
+)
 
 _ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
@@ -55,6 +68,7 @@ class FileConfig:
     fail_on: str | None = None
     format: str | None = None
     known_accounts: Path | None = None  # resolved against the configuration file's folder
+    suppressions: tuple[SuppressRule, ...] = ()  # [[suppress]] entries (trustwarden.suppress)
 
 
 def validate_account_id(value: object) -> str:
@@ -206,6 +220,7 @@ def _from_table(table: Mapping[str, Any], path: Path) -> FileConfig:
         fail_on=fail_on,
         format=_optional_str(table, "format", path),
         known_accounts=_optional_path(table, "known_accounts", path),
+        suppressions=parse_suppressions(table.get("suppress", []), path),
     )
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trustwarden.evidence.model import RoleEvidence
 
 
 class Status(StrEnum):
@@ -278,8 +281,22 @@ class ExplainedStatement:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding was accepted as a risk, and until when (``YYYY-MM-DD`` or ``None``)."""
+
+    reason: str
+    expires: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RoleResult:
-    """The verdict for one role."""
+    """The verdict for one role.
+
+    ``suppressed`` (finding code → suppression) and ``baseline`` (finding codes already in
+    the baseline report) are marks set after the engine (:mod:`trustwarden.suppress`,
+    :mod:`trustwarden.baseline`); marked findings stay in every report but do not count for
+    ``--fail-on`` (:attr:`open_status`).
+    """
 
     role: Role
     status: Status
@@ -288,6 +305,23 @@ class RoleResult:
     error: str | None = None
     explanation: tuple[ExplainedStatement, ...] = ()
     fingerprint: str = ""
+    evidence: RoleEvidence | None = None  # CloudTrail evidence, when the scan was given some
+    suppressed: Mapping[str, Suppression] = field(default_factory=dict)
+    baseline: frozenset[str] = frozenset()
+
+    def is_marked(self, code: str) -> bool:
+        """Whether the finding ``code`` is suppressed or in the baseline."""
+        return code in self.suppressed or code in self.baseline
+
+    @property
+    def open_status(self) -> Status:
+        """The verdict counted for ``--fail-on``: the worst finding not suppressed and not in
+        the baseline (``pass`` when all are). ``error`` and ``pass`` are never changed.
+        """
+        if self.status not in (Status.FAIL, Status.WARN) or not (self.suppressed or self.baseline):
+            return self.status
+        open_ = [f.status for f in self.findings if not self.is_marked(f.code)]
+        return max(open_, key=lambda s: s.rank, default=Status.PASS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,13 @@
-"""The one scan pipeline: source → selection → engine (memoised) → enrichment → the caller.
+"""The one scan pipeline: source → selection → engine (memoised) → enrichment → after the
+engine (External ID checks, evidence) → marks (suppressions, baseline) → the caller.
 
 A :class:`Source` opens into an :class:`Opened` stream of :class:`~trustwarden.model.Role`
 and :class:`~trustwarden.model.Skipped` items. :func:`scan` selects the roles
 ``Settings.roles`` asks for, evaluates them with the engine's batch API (which memoises
 repeated trust documents, for files and live accounts alike), lets the source add facts to
-the roles that are not ``pass`` (``--enrich``) and yields results and skipped items in input
+the roles that are not ``pass`` (``--enrich``), adds the External ID findings (TW006-TW009)
+and each role's CloudTrail evidence (:mod:`trustwarden.postscan`), marks suppressed and
+baseline findings (:mod:`trustwarden.marks`) and yields results and skipped items in input
 order. Writers (:mod:`trustwarden.formats`) and the CLI consume that stream; nothing here
 prints, reads the clock or exits.
 
@@ -17,15 +20,19 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from trustwarden.config import FAIL_ON_VALUES
 from trustwarden.errors import ConfigError, ExitCode
 from trustwarden.model import Role, RoleResult, Settings, Severity, Skipped, Status
 from trustwarden.redact import exception_text
+
+if TYPE_CHECKING:
+    from trustwarden.evidence.model import Evidence
+    from trustwarden.marks import Marker
 
 Item = Role | Skipped
 Event = RoleResult | Skipped
@@ -233,7 +240,9 @@ class Scan(Iterator[Event]):
     """A running scan: iterate it for results and skipped items, in input order.
 
     ``settings`` are those the roles are evaluated with; ``counts``/``skipped`` grow as the
-    stream is consumed, and :meth:`exit_code` gives the documented exit code at the end.
+    stream is consumed (a result counts by its
+    :attr:`~trustwarden.model.RoleResult.open_status`: suppressed and baseline findings do
+    not count), and :meth:`exit_code` gives the documented exit code at the end.
     :meth:`close` stops the source (a live scan's workers stop at their next call).
     """
 
@@ -248,7 +257,7 @@ class Scan(Iterator[Event]):
         if isinstance(event, Skipped):
             self.skipped += 1
         else:
-            self.counts[event.status.value] += 1
+            self.counts[event.open_status.value] += 1
         return event
 
     def close(self) -> None:
@@ -262,9 +271,17 @@ class Scan(Iterator[Event]):
         return exit_code(self.counts, self.skipped, self.settings.fail_on)
 
 
-def scan(source: Source, settings: Settings | None = None) -> Scan:
+def scan(
+    source: Source,
+    settings: Settings | None = None,
+    *,
+    evidence: Evidence | None = None,
+    markers: Sequence[Marker] = (),
+) -> Scan:
     """Scan ``source`` with ``settings``: results and skipped items, in input order.
 
+    ``evidence`` (CloudTrail calls) is attached to each result; ``markers`` (suppressions,
+    a baseline: :func:`trustwarden.marks.build_markers`) mark findings that do not count.
     The source is opened now (set-up errors raise here); the roles are read, evaluated and
     enriched as the returned :class:`Scan` is iterated.
     """
@@ -273,17 +290,28 @@ def scan(source: Source, settings: Settings | None = None) -> Scan:
     return Scan(
         settings=opened.settings,
         notes=opened.notes,
-        _events=_events(opened, RoleSelector(settings.roles)),
+        _events=_events(opened, RoleSelector(settings.roles), evidence, markers),
     )
 
 
-def _events(opened: Opened, selector: RoleSelector) -> Iterator[Event]:
+def _events(
+    opened: Opened,
+    selector: RoleSelector,
+    evidence: Evidence | None,
+    markers: Sequence[Marker],
+) -> Iterator[Event]:
+    from trustwarden.marks import mark_events  # noqa: PLC0415
+    from trustwarden.postscan import after_engine  # noqa: PLC0415
+
     try:
         events = analyze(select(opened.roles, selector), opened.settings)
         if opened.enrich is not None:
             events = enrich(events, opened.enrich)
         if opened.combine is not None:
             events = opened.combine(events)
+        events = after_engine(events, evidence)
+        if markers:
+            events = mark_events(events, markers)
         yield from events
     finally:
         close = getattr(opened.roles, "close", None)

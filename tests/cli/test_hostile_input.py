@@ -57,7 +57,8 @@ ROLES = [
     entry(
         FORGED_NAME,
         "bidi\u202erole\x85",
-        trust(allow({"AWS": OUTSIDER}, Condition={"StringEquals": {TAG_KEY: TAG_VALUE}})),
+        # StringNotEquals: STS accepts no such tag, so the caller simply does not send it.
+        trust(allow({"AWS": OUTSIDER}, Condition={"StringNotEquals": {TAG_KEY: TAG_VALUE}})),
     ),
     entry(
         "unknown-operator",

@@ -46,9 +46,13 @@ def test_table_is_the_default(cli: RunCli) -> None:
     run = cli("scan", "--input", data("estate.json"))
     assert run.code == 1
     assert run.err == ""
-    for name in ESTATE_ORDER:
-        assert name in run.out
+    assert run.out.index("PartnerAccess") < run.out.index("AnyAccountWithExternalId")  # worst first
+    assert "VendorWithExternalId" not in run.out  # passes are counted, not listed
+    assert "2 pass not listed (--show-pass lists them)." in run.out
     assert run.out.splitlines()[-1] == "Scanned 4 roles: 1 fail, 1 warn, 2 pass, 0 error."
+    shown = cli("scan", "--input", data("estate.json"), "--show-pass").out
+    for name in ESTATE_ORDER:
+        assert name in shown
     assert not ANSI.search(run.out)  # not a terminal
 
 
@@ -261,7 +265,8 @@ def test_config_file_in_working_directory(cli: RunCli, tmp_path: Path) -> None:
     assert run.code == 1  # fail_on = "warn" from the file, and a warn is left
     assert cli("scan", "--input", data("estate.json"), "--fail-on", "fail", cwd=tmp_path).code == 0
     table = cli("scan", "--input", data("estate.json"), "--format", "table", cwd=tmp_path)
-    assert table.out.startswith(" Role") or "PASS" in table.out
+    assert "WARN" in table.out
+    assert "PartnerAccess" not in table.out  # a pass now: not listed
 
 
 def test_flags_add_to_the_config_file(cli: RunCli, tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ from tests.engine.helpers import (
     show,
 )
 from trustwarden.engine import Request, evaluate_request
-from trustwarden.engine.exact import needs_solver
 from trustwarden.model import Status, Witness
 from trustwarden.policy import parse_policy
 
@@ -240,16 +239,11 @@ def test_results_are_deterministic(
         raw = quote(json.dumps(doc), safe="")
     first = analyze(raw)
     second = analyze(raw)
-    if needs_solver(parse_policy(doc)):
-        # z3's models can differ between runs: the verdict and findings must not.
-        assert (first.status, first.fingerprint) == (second.status, second.fingerprint)
-        assert [(f.code, f.principals) for f in first.findings] == [
-            (f.code, f.principals) for f in second.findings
-        ]
-    else:
-        assert first == second
+    assert first == second, f"{json.dumps(doc)}\n{show(first)}\n{show(second)}"
     assert first.status is analyze(doc).status
-    reordered = {"Statement": [g.body for g in reversed(generated)]}
+    # Same Version: without one (or with 2008-10-17) ${...} is literal text, not a variable.
+    version = {"Version": doc["Version"]} if "Version" in doc else {}
+    reordered = {**version, "Statement": [g.body for g in reversed(generated)]}
     assert analyze(reordered).status is first.status, show(first)
 
 

@@ -39,11 +39,16 @@ def render(
     color: bool = False,
     settings: Settings | None = None,
     skip: bool = False,
+    show_pass: bool = True,
 ) -> str:
     out = io.StringIO()
     report = Report(results=results, skipped=(skipped(),) if skip else (), tool_version="1")
     render_report(
-        report, out, "table", settings=settings, options=RenderOptions(color=color, width=width)
+        report,
+        out,
+        "table",
+        settings=settings,
+        options=RenderOptions(color=color, width=width, show_pass=show_pass),
     )
     return out.getvalue()
 
@@ -78,9 +83,9 @@ def test_how_to_fix_uses_short_remediation() -> None:
     assert " ".join(fixes.split()).startswith("fix: " + SHORT_FIXES["TW001"])
 
 
-def test_rows_keep_input_order() -> None:
-    text = render(ALL)
-    positions = [text.index(name) for name in ("PartnerAccess", "AnyAccount", "Internal", "Broken")]
+def test_rows_sorted_by_severity_then_passes_last() -> None:
+    text = render(ALL)  # fail high; warn, error medium (account, then name); pass
+    positions = [text.index(name) for name in ("PartnerAccess", "AnyAccount", "Broken", "Internal")]
     assert positions == sorted(positions)
 
 

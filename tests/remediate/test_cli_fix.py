@@ -225,7 +225,7 @@ def test_per_role_external_id_map(estate: Any, tmp_path: Path) -> None:
         ((), "nothing to fix with"),
         (("--external-id", "has space"), "may only contain"),
         (("--external-id", "x"), "2-1224 characters"),
-        (("--require-mfa", "--out-dir", "o"), "--out-dir needs --input or --sample"),
+        (("--require-mfa", "--out-dir", "o"), "--out-dir needs --input, --sample or PATH"),
         (("--require-mfa", "--sample", "--apply"), "--apply cannot be used with --input/--sample"),
         (("--require-mfa", "--external-id-map", "missing.csv"), "cannot read External ID map"),
     ],

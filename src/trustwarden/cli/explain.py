@@ -8,6 +8,7 @@ import click
 
 from trustwarden import __version__
 from trustwarden.aws.options import AwsOptions
+from trustwarden.cli.evidence_options import EvidenceArgs, evidence_options, read_evidence
 from trustwarden.cli.options import (
     ENRICH_OPTION,
     AppContext,
@@ -47,6 +48,7 @@ from trustwarden.pipeline import exit_code, find_role
 )
 @ENRICH_OPTION
 @fail_on_option
+@evidence_options
 @pass_app
 def explain_command(
     app: AppContext,
@@ -58,6 +60,7 @@ def explain_command(
     format_name: str,
     enrich: bool,
     fail_on: str | None,
+    evidence: EvidenceArgs | None,
 ) -> int:
     """Explain one role's verdict, statement by statement, with a witness for fails.
 
@@ -65,6 +68,7 @@ def explain_command(
     (--enrich adds its last use, tags and permissions).
     """
     from trustwarden.engine import analyze_role  # noqa: PLC0415 - the engine loads on use
+    from trustwarden.postscan import after_engine_one  # noqa: PLC0415
 
     config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on)
     settings = config.settings
@@ -74,7 +78,8 @@ def explain_command(
         app.warn(f"skipped {item.what}: {item.reason}")
     if opened.enrich is not None:
         role = opened.enrich(role)  # last use, tags and permissions (severity)
-    result = analyze_role(role, opened.settings, explain=True)
+    known = read_evidence(app, evidence, aws_context=lambda: aws.connect(app.env))
+    result = after_engine_one(analyze_role(role, opened.settings, explain=True), known)
     if format_name == "json":
         from trustwarden.formats.json_format import (  # noqa: PLC0415
             SCHEMA_VERSION,

@@ -7,15 +7,18 @@ A thin adapter: options → :mod:`trustwarden.remediate` → text. Nothing chang
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
 from trustwarden import __version__
-from trustwarden.aws.options import AwsOptions
+from trustwarden.aws.options import DEFAULT_MEMBER_ROLE, AwsOptions
+from trustwarden.cli.evidence_options import EvidenceArgs, evidence_options, read_evidence
+from trustwarden.cli.live_options import OrgSpec, org_fix_options
 from trustwarden.cli.options import (
     AppContext,
     SourceSpec,
@@ -30,9 +33,10 @@ from trustwarden.cli.options import (
     trust_options,
 )
 from trustwarden.errors import ConfigError, ExitCode, InputError, TrustwardenError
+from trustwarden.evidence.model import Evidence
 from trustwarden.formats.escape import escape
 from trustwarden.model import Role, Settings, Skipped
-from trustwarden.pipeline import Source, read_roles
+from trustwarden.pipeline import RoleSelector, Source, read_roles
 from trustwarden.remediate.apply import ApplyOutcome, OutcomeKind, apply_plans
 from trustwarden.remediate.document import pretty
 from trustwarden.remediate.journal import (
@@ -84,7 +88,13 @@ Before each change the original and planned policies go to a journal (JSON lines
 the role is read again and skipped if it changed since the plan; the change is read back
 and compared; any failure restores that role's original. Undo: trustwarden rollback JOURNAL.
 --input/--sample sources are never changed: the fixed documents are printed, or written to
---out-dir as <role-name>.trust.json.
+--out-dir as <role-name>.trust.json. Templates (PATH: CloudFormation, Terraform) are not
+changed either: each fixed document is printed in its template's syntax, template functions
+kept as written (YAML with its tags, JSON, HCL jsonencode or heredoc; for
+aws_iam_policy_document, an equivalent jsonencode), or written to --out-dir. --organization
+plans every active member account (entered through --member-role; --accounts/--exclude-accounts
+choose) and applies them into one journal that names each change's account; undo with
+rollback JOURNAL --organization.
 
 \b
 Exit codes: 0 every planned fix applied, or nothing to do (a dry run: every role fixable);
@@ -168,6 +178,8 @@ def show_plan(printer: Printer, plan: Plan, *, verbose: bool = False) -> None:
             printer.out(f"  {change}")
         for remaining in plan.remaining:
             printer.out(f"  still {remaining}", fg="yellow")
+        for proposal in plan.proposals:
+            printer.out(f"  proposal: {proposal}", fg="cyan")
         printer.diff(render_diff(plan))
     elif plan.action is PlanAction.REFUSED:
         printer.out(f"{arn}: not fixed: {plan.reason}", fg="yellow", bold=True)
@@ -175,6 +187,8 @@ def show_plan(printer: Printer, plan: Plan, *, verbose: bool = False) -> None:
             printer.out(f"  (would have) {change}")
         for remaining in plan.remaining:
             printer.out(f"  remains {remaining}")
+        for proposal in plan.proposals:
+            printer.out(f"  proposal: {proposal}", fg="cyan")
     elif verbose:
         printer.out(f"{arn}: nothing to do ({plan.reason})")
 
@@ -280,8 +294,15 @@ def build_fix_options(
     remove_principals: Sequence[str],
     include_warn: bool,
     max_policy_size: int,
+    from_evidence: bool = False,
+    evidence: Evidence | None = None,
 ) -> FixOptions:
     """Validate the fix options (:class:`ConfigError`/:class:`InputError` on bad values)."""
+    if from_evidence and (external_id is not None or external_id_map is not None):
+        raise ConfigError(
+            "--from-evidence pins the External IDs callers already send; it cannot be combined "
+            "with --external-id/--external-id-map"
+        )
     if external_id is not None:
         validate_external_id(external_id)
     by_role = load_external_id_map(external_id_map) if external_id_map else {}
@@ -295,17 +316,22 @@ def build_fix_options(
         remove_principals=tuple(remove_principals),
         include_warn=include_warn,
         max_policy_size=max_policy_size,
+        evidence=evidence,
+        from_evidence=from_evidence,
     )
     if not options.requested:
         raise ConfigError(
-            "nothing to fix with: give --external-id/--external-id-map, --require-mfa or "
-            "--remove-principal",
+            "nothing to fix with: give --external-id/--external-id-map, --require-mfa, "
+            "--remove-principal or --from-evidence",
             hint="the External ID must come from the third party; trustwarden never invents one",
         )
     return options
 
 
 @click.command("fix", help=FIX_HELP, short_help="Plan and apply trust-policy fixes (dry run).")
+@click.argument(
+    "templates", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True, path_type=Path)
+)
 @input_options
 @aws_options
 @trust_options
@@ -331,6 +357,11 @@ def build_fix_options(
     metavar="ACCOUNT|PRINCIPAL",
     help="Remove this account's principals, or this exact principal, e.g. '*' (repeatable).",
 )
+@click.option(
+    "--from-evidence",
+    is_flag=True,
+    help="With --evidence: require the External ID each outside account already sends.",
+)
 @click.option("--include-warn", is_flag=True, help="Also fix roles that are only `warn`.")
 @click.option(
     "--max-policy-size",
@@ -353,13 +384,17 @@ def build_fix_options(
     "--out-dir",
     metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
-    help="With --input/--sample: write the fixed documents here as <role-name>.trust.json.",
+    help="With --input/--sample: write the fixed documents here as <role-name>.trust.json "
+    "(templates: <role>.AssumeRolePolicyDocument.yaml|json, <role>.assume_role_policy.hcl).",
 )
+@org_fix_options
 @role_option()
 @click.option("-v", "--verbose", is_flag=True, help="Also list the roles that need nothing.")
+@evidence_options
 @pass_app
 def fix_command(
     app: AppContext,
+    templates: tuple[Path, ...],
     source: SourceSpec,
     aws: AwsOptions,
     trust: TrustSpec,
@@ -368,16 +403,22 @@ def fix_command(
     external_id_map: Path | None,
     require_mfa: bool,
     remove_principals: tuple[str, ...],
+    from_evidence: bool,
     include_warn: bool,
     max_policy_size: int,
     do_apply: bool,
     yes: bool,
     journal: Path | None,
     out_dir: Path | None,
+    org: OrgSpec,
     roles: tuple[str, ...],
     verbose: bool,
+    evidence: EvidenceArgs | None,
 ) -> int:
     """``trustwarden fix`` (see :data:`FIX_HELP`); returns the exit code."""
+    if from_evidence and evidence is None:
+        raise ConfigError("--from-evidence needs --evidence SOURCE")
+    known = read_evidence(app, evidence, aws_context=lambda: make_live_context(aws, app.env))
     options = build_fix_options(
         external_id=external_id,
         external_id_map=external_id_map,
@@ -385,24 +426,42 @@ def fix_command(
         remove_principals=remove_principals,
         include_warn=include_warn,
         max_policy_size=max_policy_size,
+        from_evidence=from_evidence,
+        evidence=known,
     )
+    if templates:  # templates are files: fixed documents are printed or written, as --input
+        source = dataclasses.replace(source, templates=templates)
+        source.validate()
     settings = resolve_config(trust, source=source, cwd=app.cwd, roles=roles).settings
     run = _FixRun(app, options, verbose=verbose, guard_external_id=not roles)
     if source.offline:
-        if do_apply or journal is not None or yes or aws_flags_given(aws):
-            local = {"--apply": do_apply, "--journal": journal is not None, "--yes": yes}
+        if do_apply or journal is not None or yes or aws_flags_given(aws) or org.organization:
+            local = {
+                "--apply": do_apply,
+                "--journal": journal is not None,
+                "--yes": yes,
+                "--organization": org.organization,
+            }
             flags = [flag for flag, on in local.items() if on] + aws_flags_given(aws)
             raise ConfigError(
                 f"{', '.join(flags)} cannot be used with --input/--sample: files are never "
                 "changed in place",
                 hint="use --out-dir DIR to write the fixed documents",
             )
-        return run.offline(build_source(source, aws, app=app), settings, out_dir)
+        return run.offline(
+            build_source(source, aws, app=app), settings, out_dir, templates=bool(templates)
+        )
     if out_dir is not None:
-        raise ConfigError("--out-dir needs --input or --sample (live roles are fixed in place)")
+        raise ConfigError(
+            "--out-dir needs --input, --sample or PATH (live roles are fixed in place)"
+        )
     if source.account_id is not None:
         raise ConfigError("--account-id is for --input files; live roles read it from STS")
     aws.validate()
+    if org.organization:
+        return run.organization(aws, org, settings, apply=do_apply, yes=yes, journal=journal)
+    if org.given():
+        raise ConfigError(f"{', '.join(org.given())} needs --organization")
     return run.live(aws, settings, apply=do_apply, yes=yes, journal=journal)
 
 
@@ -439,13 +498,21 @@ class _FixRun:
                 roles.append(item)
         return roles
 
-    def offline(self, source: Source, settings: Settings, out_dir: Path | None) -> int:
+    def offline(
+        self, source: Source, settings: Settings, out_dir: Path | None, *, templates: bool
+    ) -> int:
         skipped: list[Skipped] = []
         plans = self.plan(self._roles(source, settings, skipped), settings, 0)
         if skipped:
             self.app.info(f"{len(skipped)} inputs skipped")
         changes = [p for p in plans if p.action is PlanAction.CHANGE]
-        if out_dir is None:
+        if templates:
+            from trustwarden.cli.template_fix import template_fixes  # noqa: PLC0415
+
+            removals = self.options.remove_principals
+            if template_fixes(self.app, self.printer, changes, removals, out_dir):
+                return int(ExitCode.USAGE)
+        elif out_dir is None:
             for plan in changes:
                 self.printer.out(f"# fixed trust policy of {plan.role.arn}")
                 self.printer.document(plan.after or {})
@@ -477,22 +544,107 @@ class _FixRun:
         answer = confirm(self.app, question, count=len(changes), yes=yes)
         if answer is not None:
             return answer
-        return self._apply(ctx, plans, changes, journal)
+        store = IamTrustPolicyStore(ctx.client("iam"))
+        return self._apply(
+            ctx.account_id, plans, changes, journal, lambda j: apply_plans(changes, store, j)
+        )
+
+    def organization(
+        self,
+        aws: AwsOptions,
+        org: OrgSpec,
+        settings: Settings,
+        *,
+        apply: bool,
+        yes: bool,
+        journal: Path | None,
+    ) -> int:
+        """Plan every selected member account; apply them into one journal."""
+        from trustwarden.remediate.organization import (  # noqa: PLC0415
+            apply_organization,
+            member_enter,
+            plan_organization,
+            select_accounts,
+        )
+        from trustwarden.sources.aws.organization import (  # noqa: PLC0415
+            parse_account_ids,
+            read_organization,
+        )
+
+        ctx = make_live_context(aws, self.app.env)
+        members = read_organization(ctx)
+        ids = select_accounts(
+            (a.id for a in members.accounts if a.active),
+            accounts=parse_account_ids(org.accounts),
+            exclude=parse_account_ids(org.exclude_accounts),
+        )
+        # The organisation's own accounts trust each other, as in an organisation scan.
+        settings = dataclasses.replace(
+            settings,
+            trusted_accounts=settings.trusted_accounts | {a.id for a in members.accounts},
+            trusted_orgs=settings.trusted_orgs | {members.id},
+        )
+        enter = member_enter(ctx, org.member_role or DEFAULT_MEMBER_ROLE)
+        selector = RoleSelector(settings.roles)
+        batches = []
+        for batch in plan_organization(
+            ids, enter, settings, self.options, keep=selector.matches if selector else None
+        ):
+            if batch.skipped is not None:
+                self.app.warn(f"skipped account {batch.account_id}: {batch.skipped}")
+            for plan in batch.plans:
+                show_plan(self.printer, plan, verbose=self.verbose)
+            batches.append(batch)
+        plans = [p for b in batches for p in b.plans]
+        if self.guard_external_id:
+            check_one_vendor(plans, self.options.external_ids)
+        skipped = sum(1 for b in batches if b.skipped is not None)
+        self.app.info(f"{len(ids)} accounts: " + summary_line(plans, skipped))
+        changes = [p for p in plans if p.action is PlanAction.CHANGE]
+        if not apply or not changes:
+            if changes:
+                self.app.info(
+                    f"dry run: nothing changed; add --apply to change {len(changes)} roles"
+                )
+            elif apply:
+                self.app.info("nothing to apply")
+            return plan_exit_code(plans, skipped)
+        touched = len({p.role.account_id for p in changes})
+        question = f"Change the trust policy of {len(changes)} roles in {touched} accounts?"
+        answer = confirm(self.app, question, count=len(changes), yes=yes)
+        if answer is not None:
+            return answer
+        return self._apply(
+            ctx.account_id,
+            plans,
+            changes,
+            journal,
+            lambda j: apply_organization(batches, j),
+            skipped=skipped,
+            undo=" --organization",
+        )
 
     def _apply(
-        self, ctx: Any, plans: Sequence[Plan], changes: Sequence[Plan], path: Path | None
+        self,
+        account_id: str,
+        plans: Sequence[Plan],
+        changes: Sequence[Plan],
+        path: Path | None,
+        run: Callable[[Journal], Iterable[ApplyOutcome]],
+        *,
+        skipped: int = 0,
+        undo: str = "",
     ) -> int:
-        path = path or default_journal_path(self.app.clock, ctx.account_id, env=self.app.env)
+        path = path or default_journal_path(self.app.clock, account_id, env=self.app.env)
         _check_journal(path)
-        store = IamTrustPolicyStore(ctx.client("iam"))
         outcomes: list[ApplyOutcome] = []
         journal = Journal(path, clock=self.app.clock)
         with contextlib.closing(journal):
             try:
                 journal.open()
-                journal.record("run", tool_version=__version__, account_id=ctx.account_id)
+                journal.record("run", tool_version=__version__, account_id=account_id)
                 self.app.info(f"journal: {path}")
-                for outcome in apply_plans(changes, store, journal):
+                for outcome in run(journal):
                     outcomes.append(outcome)
                     self.printer.out(
                         f"{outcome.plan.role.arn}: {outcome.kind.value}: {outcome.detail}",
@@ -509,9 +661,9 @@ class _FixRun:
                 return self._journal_failed(path, outcomes, plans, len(changes))
         applied = sum(1 for o in outcomes if o.kind is OutcomeKind.APPLIED)
         self.app.info(
-            f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}"
+            f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}{undo}"
         )
-        return apply_exit_code(outcomes, plans, 0)
+        return apply_exit_code(outcomes, plans, skipped)
 
     def _journal_failed(
         self,

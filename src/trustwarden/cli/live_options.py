@@ -94,6 +94,39 @@ ORG_OPTIONS: list[Callable[[Any], Any]] = [
 ]
 
 
+ORG_FIX_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--organization",
+        is_flag=True,
+        help="Fix roles in every active account of the AWS Organization (one journal).",
+    ),
+    click.option(
+        "--member-role",
+        metavar="NAME",
+        help=f"With --organization: the role to assume in each member account (default: "
+        f"{DEFAULT_MEMBER_ROLE}; fixing needs iam:GetRole and iam:UpdateAssumeRolePolicy).",
+    ),
+    click.option(
+        "--accounts",
+        multiple=True,
+        metavar="ID[,ID...]",
+        help="With --organization: only these accounts (repeatable).",
+    ),
+    click.option(
+        "--exclude-accounts",
+        multiple=True,
+        metavar="ID[,ID...]",
+        help="With --organization: skip these accounts (repeatable).",
+    ),
+]
+
+
+def org_fix_options(command: F) -> F:
+    """``fix``'s organisation options (a subset of the scan's); pass ``org: OrgSpec``."""
+    names = ("organization", "member_role", "accounts", "exclude_accounts")
+    return cast("F", option_group(ORG_FIX_OPTIONS, names, OrgSpec, "org")(command))
+
+
 def organization_options(command: F) -> F:
     """Add the organisation options to a command; pass ``org: OrgSpec`` (one per field)."""
     names = tuple(f.name for f in fields(OrgSpec))
@@ -136,4 +169,11 @@ def scan_source(
     )
 
 
-__all__ = ["ORG_OPTIONS", "OrgSpec", "organization_options", "scan_source"]
+__all__ = [
+    "ORG_FIX_OPTIONS",
+    "ORG_OPTIONS",
+    "OrgSpec",
+    "org_fix_options",
+    "organization_options",
+    "scan_source",
+]

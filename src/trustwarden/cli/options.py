@@ -41,6 +41,7 @@ from trustwarden.errors import ConfigError
 from trustwarden.formats.escape import escape
 from trustwarden.model import Settings
 from trustwarden.pipeline import Source
+from trustwarden.suppress import SuppressRule
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -482,6 +483,7 @@ class ResolvedConfig:
     settings: Settings
     fail_on: str | None = None
     format: str | None = None
+    suppressions: tuple[SuppressRule, ...] = ()
 
 
 def resolve_config(
@@ -511,6 +513,7 @@ def resolve_config(
         settings=replace(settings, fail_on=threshold, roles=tuple(roles)),
         fail_on=threshold,
         format=file_config.format,
+        suppressions=file_config.suppressions,
     )
 
 

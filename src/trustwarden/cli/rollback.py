@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from trustwarden.aws.options import AwsOptions
+from trustwarden.aws.options import DEFAULT_MEMBER_ROLE, AwsOptions
 from trustwarden.cli import fix as fix_cli
 from trustwarden.cli.options import AppContext, aws_options, pass_app, role_option
-from trustwarden.errors import ExitCode
+from trustwarden.errors import ConfigError, ExitCode
 from trustwarden.remediate.journal import (
     Journal,
     JournalWriteError,
@@ -31,8 +31,9 @@ ROLLBACK_HELP = """Restore the original trust policies recorded in a fix journal
 \b
 A role is restored only where its current policy is still the one trustwarden wrote; a
 policy changed since then is reported as a conflict and left alone. Running it again is a
-no-op. Journal entries for another account than the credentials' are skipped. Each outcome
-is appended to the journal.
+no-op. Journal entries for another account than the credentials' are skipped, unless
+--organization: then every account the journal names is entered through --member-role (the
+credentials' own account directly) and restored. Each outcome is appended to the journal.
 
 \b
 A damaged line in the journal (torn by a crash or a full disk) is skipped and named by its
@@ -81,6 +82,17 @@ def rollback_exit_code(
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be restored; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--organization",
+    is_flag=True,
+    help="Restore in every account the journal names, entering members through --member-role.",
+)
+@click.option(
+    "--member-role",
+    metavar="NAME",
+    help="With --organization: the role to assume in each member account "
+    f"(default: {DEFAULT_MEMBER_ROLE}; it needs iam:GetRole and iam:UpdateAssumeRolePolicy).",
+)
 @aws_options
 @pass_app
 def rollback_command(
@@ -90,9 +102,13 @@ def rollback_command(
     roles: tuple[str, ...],
     dry_run: bool,
     yes: bool,
+    organization: bool,
+    member_role: str | None,
     aws: AwsOptions,
 ) -> int:
     """``trustwarden rollback`` (see :data:`ROLLBACK_HELP`); returns the exit code."""
+    if member_role is not None and not organization:
+        raise ConfigError("--member-role needs --organization")
     printer = fix_cli.Printer(app)
     contents = read_journal(journal_path)
     if contents.damaged:
@@ -109,22 +125,33 @@ def rollback_command(
         if not count:
             app.info("nothing to restore")
             return rollback_exit_code([], len(unmatched), len(contents.damaged))
-        question = f"Restore the trust policy of up to {count} roles in account {ctx.account_id}?"
+        where = "the accounts the journal names" if organization else f"account {ctx.account_id}"
+        question = f"Restore the trust policy of up to {count} roles in {where}?"
         answer = fix_cli.confirm(app, question, count=count, yes=yes)
         if answer is not None:
             return answer if answer else rollback_exit_code([], len(unmatched), 0)
-    store = IamTrustPolicyStore(ctx.client("iam"))
     journal = None if dry_run else _open_journal(app, journal_path)
-    outcomes = []
-    try:
-        for outcome in rollback(
+    if organization:
+        from trustwarden.remediate.organization import (  # noqa: PLC0415
+            member_enter,
+            rollback_organization,
+        )
+
+        enter = member_enter(ctx, member_role or DEFAULT_MEMBER_ROLE)
+        undo = rollback_organization(contents, enter, roles=roles, journal=journal, dry_run=dry_run)
+    else:
+        store = IamTrustPolicyStore(ctx.client("iam"))
+        undo = rollback(
             contents,
             store,
             account_id=ctx.account_id,
             roles=roles,
             journal=journal,
             dry_run=dry_run,
-        ):
+        )
+    outcomes = []
+    try:
+        for outcome in undo:
             outcomes.append(outcome)
             colour = _COLOUR[outcome.kind]
             style = {"fg": colour} if colour else {}

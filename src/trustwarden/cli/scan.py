@@ -1,23 +1,25 @@
-"""``trustwarden scan``: evaluate every role of a source and write a report.
+"""``trustwarden scan``: evaluate every role of a source and write reports.
 
 The command is a thin loop: resolve settings, pick the source, start
 :func:`trustwarden.pipeline.scan` (set-up errors surface before any output), open the
-output, then hand each event to the format's writer; the scan counts verdicts for the exit
-code. Ctrl-C (or SIGTERM) closes the report with what was finished
-(marked incomplete) and exits 130 (143).
+outputs, then hand each event to the writers; the scan counts verdicts for the exit code
+(suppressed and baseline findings do not count). Ctrl-C (or SIGTERM) closes the reports with
+what was finished (marked incomplete) and exits 130 (143).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from trustwarden import __version__
-from trustwarden.aws.options import AwsOptions
+from trustwarden.aws.options import DEFAULT_MEMBER_ROLE, AwsOptions
+from trustwarden.cli.evidence_options import EvidenceArgs, evidence_options, read_evidence
 from trustwarden.cli.live_options import OrgSpec, organization_options, scan_source
 from trustwarden.cli.options import (
     DEFAULT_FORMAT,
@@ -34,9 +36,10 @@ from trustwarden.cli.options import (
     trust_options,
 )
 from trustwarden.errors import ExitCode, Terminated
-from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
-from trustwarden.model import RoleResult, Skipped, Status
+from trustwarden.formats.outputs import Outputs, OutputSpec, OutputTarget, parse_output, parse_outputs
+from trustwarden.marks import build_markers
+from trustwarden.model import RoleResult, Severity, Skipped, Status
 from trustwarden.pipeline import STATUSES, scan
 
 if TYPE_CHECKING:
@@ -47,46 +50,24 @@ if TYPE_CHECKING:
 _AWS_CLI_OUTPUTS = ("json", "table", "text", "yaml", "yaml-stream")
 
 
-def check_output(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """``--output json`` is the AWS CLI's format flag, not a file name: a usage error."""
+def check_outputs(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``--output json`` is the AWS CLI's format flag, not a file name; a directory is not a
+    report file: usage errors."""
     del param
-    name = str(value).lower() if value is not None else ""
-    if value is not None and name in {*format_names(), *_AWS_CLI_OUTPUTS} and not value.exists():
-        raise click.UsageError(
-            f"--output takes a file name, not a format: use --format {name} "
-            "(and --output FILE to write to a file)",
-            ctx=ctx,
-        )
-    return value
-
-
-class OutputTarget:
-    """Where the report goes: stdout, or ``--output`` through :class:`OutputFile`.
-
-    A regular file is written atomically (a failed run never leaves a half-written report);
-    a device, FIFO or ``/dev/stdout`` is written straight through and never replaced.
-    """
-
-    def __init__(self, path: Path | None, stdout: TextIO) -> None:
-        self.path = path
-        self._file: OutputFile | None = None
-        if path is None or stream_alias(path) == 1:
-            self.stream: TextIO = stdout
-            return
-        self._file = OutputFile(path)
-        self.stream = self._file.stream
-
-    def commit(self) -> None:
-        """Flush; for a file, move it into place."""
-        if self._file is None:
-            self.stream.flush()
-        else:
-            self._file.commit()
-
-    def discard(self) -> None:
-        """Drop a file that was not committed (stdout is left alone)."""
-        if self._file is not None:
-            self._file.discard()
+    for value in values:
+        name = value.lower()
+        if name in {*format_names(), *_AWS_CLI_OUTPUTS} and not Path(value).exists():
+            raise click.UsageError(
+                f"--output takes a file name, not a format: use --format {name} "
+                "(and --output FILE, or FORMAT:FILE, to write to a file)",
+                ctx=ctx,
+            )
+        path = parse_output(value, DEFAULT_FORMAT).path
+        if path is not None and path.is_dir():
+            raise click.BadParameter(f"{path} is a directory", ctx=ctx, param_hint="'--output'")
+    return values
 
 
 @click.command("scan")
@@ -111,13 +92,43 @@ class OutputTarget:
 )
 @click.option(
     "--output",
-    metavar="FILE",
-    type=click.Path(dir_okay=False, path_type=Path),
-    callback=check_output,
-    help="Write the report to FILE instead of standard output (the format is --format).",
+    "outputs",
+    multiple=True,
+    metavar="[FORMAT:]PATH",
+    callback=check_outputs,
+    help=(
+        "Write a report to PATH instead of standard output (repeatable; one scan). The format "
+        "is FORMAT, else from the suffix (.json .sarif .csv .html .xml=junit), else --format; "
+        "asff: and ocsf: need the prefix."
+    ),
+)
+@click.option("--show-pass", is_flag=True, help="The table lists passing roles too.")
+@click.option(
+    "--severity",
+    "min_severity",
+    type=click.Choice([s.value for s in Severity]),
+    help="The table lists only roles at or above this severity (the summary counts all).",
+)
+@click.option(
+    "--baseline",
+    metavar="REPORT",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=(
+        "An earlier JSON report: its findings are marked baseline, not listed in the table and "
+        "not counted for --fail-on."
+    ),
+)
+@click.option(
+    "--security-hub",
+    is_flag=True,
+    help=(
+        "Import the findings into AWS Security Hub (each account's through its own session); "
+        "findings gone since the last import are archived."
+    ),
 )
 @fail_on_option
 @click.option("--quiet", "-q", is_flag=True, help="No messages on standard error except errors.")
+@evidence_options
 @pass_app
 def scan_command(
     app: AppContext,
@@ -129,9 +140,14 @@ def scan_command(
     roles: tuple[str, ...],
     trust: TrustSpec,
     format_name: str | None,
-    output: Path | None,
+    outputs: tuple[str, ...],
+    show_pass: bool,
+    min_severity: str | None,
+    baseline: Path | None,
+    security_hub: bool,
     fail_on: str | None,
     quiet: bool,
+    evidence: EvidenceArgs | None,
 ) -> int:
     """Find roles that outside accounts can assume without an External ID or MFA.
 
@@ -143,28 +159,35 @@ def scan_command(
         source.validate()
     config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on, roles=roles)
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
-    target = OutputTarget(output, app.stdout)  # a bad --output fails before any AWS set-up
+    known = read_evidence(
+        app, evidence, aws_context=lambda: aws.connect(app.env), quiet=quiet
+    )
+    specs = parse_outputs(outputs, fmt.name) or [OutputSpec(fmt.name)]
+    markers, suppressor = build_markers(
+        config.suppressions, baseline, date.fromisoformat(app.timestamp()[:10])
+    )
+    target = Outputs(specs, app.stdout)  # a bad --output fails before any AWS set-up
+    hub = SecurityHubRun(aws, org, app, every_role=not source.offline and not roles) if (
+        security_hub
+    ) else None
+    output = specs[0].path if len(specs) == 1 else None
     try:
-        to_terminal = output is None and app.is_terminal(app.stdout)
+        to_terminal = target.targets[0].to_stdout and app.is_terminal(app.stdout)
         bar = _progress_bar(
             app, org, quiet=quiet, streaming_here=to_terminal and fmt.name != "table"
         )
         chosen = scan_source(
             source, aws, org, app=app, progress=bar.update if bar is not None else None
         )
-        running = scan(chosen, config.settings)
-        options = RenderOptions(
-            color=output is None and app.wants_color(app.stdout),
-            width=app.width(app.stdout) if output is None else None,
-            region=aws.region or app.env.get("AWS_REGION") or app.env.get("AWS_DEFAULT_REGION"),
-        )
+        running = scan(chosen, config.settings, evidence=known, markers=markers)
         run = RunInfo(
             tool_version=__version__,
             settings=running.settings,
             started_at=app.timestamp(),
             notes=running.notes,
         )
-        writer = fmt.open(target.stream, run, options)
+        options = _options_for(app, aws.region, show_pass=show_pass, min_severity=min_severity)
+        target.start(run, options, extra=[hub.collector] if hub else [])
         # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
         stopped: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (Terminated)
@@ -173,19 +196,18 @@ def scan_command(
         try:
             for event in running:
                 if isinstance(event, Skipped):
-                    writer.add_skipped(event)
+                    target.add_skipped(event)
                     if echo_skipped:
                         app.warn(f"skipped {event.what}: {event.reason}")
                 elif isinstance(event, RoleResult):
-                    writer.add_result(event)
+                    target.add_result(event)
         except KeyboardInterrupt as exc:
             stopped = exc
             running.close()  # stops a live scan's workers
         finally:
             if bar is not None:
                 bar.stop()
-        writer.close(finished_at=app.timestamp(), complete=stopped is None)
-        target.commit()
+        target.close(finished_at=app.timestamp(), complete=stopped is None)
     except BaseException:
         target.discard()
         raise
@@ -196,14 +218,47 @@ def scan_command(
         app.error("interrupted: the report holds the roles finished so far")
         return ExitCode.INTERRUPTED
     code = running.exit_code()
+    if hub is not None and not hub.send(quiet=quiet):
+        code = max(code, ExitCode.AWS_ACCESS)
     if not quiet:
-        if fmt.name != "table" or output is not None:
+        if len(specs) > 1 or specs[0].format != "table" or output is not None:
             for note in running.notes:
                 app.info(note)
+        for problem in suppressor.problems():
+            app.warn(problem)
+        for line in _written(specs):
+            app.info(line)
         _say_outcome(
-            app, running.counts, running.skipped, output=output, format_name=fmt.name, code=code
+            app,
+            running.counts,
+            running.skipped,
+            output=output,
+            format_name=specs[0].format,
+            code=code,
         )
     return code
+
+
+def _written(specs: list[OutputSpec]) -> list[str]:
+    """``wrote FORMAT report to PATH`` per report when there are several."""
+    return [f"wrote {s.format} report to {s.path}" for s in specs] if len(specs) > 1 else []
+
+
+def _options_for(
+    app: AppContext, region: str | None, *, show_pass: bool, min_severity: str | None
+) -> Callable[[OutputTarget], RenderOptions]:
+    """Each report's presentation: colour and width only for standard output."""
+
+    def options(out: OutputTarget) -> RenderOptions:
+        return RenderOptions(
+            color=out.to_stdout and app.wants_color(app.stdout),
+            width=app.width(app.stdout) if out.to_stdout else None,
+            region=region or app.env.get("AWS_REGION") or app.env.get("AWS_DEFAULT_REGION"),
+            show_pass=show_pass,
+            min_severity=Severity(min_severity) if min_severity else None,
+        )
+
+    return options
 
 
 def _progress_bar(
@@ -216,6 +271,36 @@ def _progress_bar(
     from trustwarden.cli.progress import ProgressBar  # noqa: PLC0415 - rich on use
 
     return ProgressBar(app.stderr)
+
+
+class SecurityHubRun:
+    """``--security-hub``: the AWS session (made before the scan, so credential errors come
+    first), the collector the scan feeds, and the import after it.
+    """
+
+    def __init__(self, aws: AwsOptions, org: OrgSpec, app: AppContext, *, every_role: bool) -> None:
+        from trustwarden.integrations.security_hub import FindingCollector  # noqa: PLC0415
+
+        self.app = app
+        self.org = org
+        self.every_role = every_role  # a whole live account: findings gone are archived
+        self.ctx: Any = aws.connect(app.env)
+        self.collector = FindingCollector(self.ctx.region, app.timestamp())
+
+    def send(self, *, quiet: bool) -> bool:
+        """Import; report each account (and each rejected finding). False on any failure."""
+        from trustwarden.integrations import security_hub as sh  # noqa: PLC0415
+
+        member = (self.org.member_role or DEFAULT_MEMBER_ROLE) if self.org.organization else None
+        outcomes = self.collector.send(
+            sh.session_clients(self.ctx, member), now=self.app.timestamp(), every_role=self.every_role
+        )
+        infos, errors = sh.outcome_lines(outcomes)
+        for line in infos if not quiet else ():
+            self.app.info(line)
+        for line in errors:
+            self.app.error(line)
+        return not errors
 
 
 def _say_outcome(
@@ -248,4 +333,4 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-__all__ = ["OutputTarget", "check_output", "scan_command"]
+__all__ = ["OutputTarget", "check_outputs", "scan_command"]  # OutputTarget: formats.outputs

@@ -13,6 +13,7 @@ through :func:`evaluate_request`. See docs/engine.md for what is exact and what 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -53,11 +54,11 @@ from trustwarden.engine.evaluate import Request, evaluate_request, statement_cov
 from trustwarden.model import Condition, Principal, Statement, TrustPolicy
 from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
 
-# Work limits (z3 "rlimit": deterministic, unlike time) for the quick and the full attempt,
-# and a wall-clock backstop. Past them a question is undecided: TW004.
+# Work limits (z3 "rlimit": deterministic, unlike time) for the quick and the full attempt.
+# No wall-clock timeout: the machine's load must not change a verdict. Past them a question
+# is undecided: TW004.
 QUICK_RLIMIT = 1_000_000
 FULL_RLIMIT = 30_000_000
-TIMEOUT_MS = 10_000
 MAX_SET_VALUES = 6
 _ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])", re.ASCII)
 _ORG_IN_TEXT = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII | re.IGNORECASE)
@@ -183,6 +184,9 @@ class ExactSearch:
                         self.spelling.setdefault(ref, written)
         self.chars.update({c.swapcase() for c in self.chars})
         self.literals, self.folded = customer_external_ids(ext_conds)
+        values = [v for st in self.relevant for c in st.conditions for v in c.values]
+        self.string_candidates = _string_candidates(values)
+        self.number_candidates = _number_candidates(values)
         text = [p.value for st in policy.statements for p in _all_principals(st)]
         text += [v for st in policy.statements for c in st.conditions for v in c.values]
         self.mentioned_accounts = {a for t in text for a in _ACCOUNT_IN_TEXT.findall(t)}
@@ -263,6 +267,12 @@ class ExactSearch:
                 except Undecided as exc:
                     pending.append((kind, root_path))
                     undecided = exc
+                    if rlimit == QUICK_RLIMIT:
+                        # Keep the order: whether a question runs out of the small limit can
+                        # vary with z3's state in the process, so a later question's answer
+                        # must not be taken before this one's (the same witness every time).
+                        pending.extend(questions)
+                        questions = []
                     continue
                 if hit is not None:
                     return hit
@@ -356,6 +366,46 @@ def _references(cond: Condition, value: str) -> Iterator[tuple[str, str]]:
             yield written.lower(), written
 
 
+def _string_candidates(values: list[str]) -> list[str]:
+    """Preferred witness strings from a policy's values: each with its wildcards filled."""
+    out: dict[str, None] = {}
+    for value in values:
+        if "${" in value:
+            continue
+        for filled in (value.replace("*", ""), value.replace("*", "a"), value.replace("*", "0")):
+            out.setdefault(filled.replace("?", "a"), None)
+    # ARN patterns: their path, name and account parts alone.
+    for value in list(out):
+        for part in re.split(r"[:/]", value):
+            if part:
+                out.setdefault(part, None)
+    return list(out)
+
+
+def _number_candidates(values: list[str]) -> list[Fraction]:
+    """Preferred witness numbers: 0, the policy's numbers, one off them and between them."""
+    numbers: set[Fraction] = set()
+    for value in values:
+        try:
+            numbers.add(Fraction(value.strip()))
+        except (ValueError, ZeroDivisionError):
+            continue
+    ordered = sorted(numbers)
+    out: dict[Fraction, None] = {Fraction(0): None}
+    for a, b in itertools.pairwise(ordered):
+        out.setdefault((a + b) / 2, None)
+    for n in ordered:
+        for delta in (0, 1, -1):
+            out.setdefault(n + delta, None)
+    return list(out)
+
+
+def _glob_match(pattern: str, text: str) -> bool:
+    """IAM's wildcard match of one literal pattern (``*`` any run, ``?`` one character)."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, text, re.DOTALL) is not None
+
+
 def _glob_re(text: str, any_char: z3.ReRef, star: z3.ReRef) -> list[z3.ReRef]:
     parts: list[z3.ReRef] = []
     buf = ""
@@ -422,9 +472,11 @@ class _Encoder:
         self.root_path = root_path
         self.strong = strong
         self.unevaluable = False
-        self.solver = z3.Solver()
+        # The plain SMT solver: the default one's preprocessing names helper terms from a
+        # process-wide counter, which changed its models from one question to the next.
+        self.solver = z3.SimpleSolver()
+        self.rlimit = rlimit
         self.solver.set("rlimit", rlimit)
-        self.solver.set("timeout", TIMEOUT_MS)
         self.keys: dict[str, _Key] = {}
         self.fixed_account: str | None = None
         self.lazy: list[tuple[z3.SeqRef, z3.BoolRef, re.Pattern[str]]] = []
@@ -949,6 +1001,10 @@ class _Encoder:
                 parts[-1].append(item)
         if len(parts) != 6:
             return z3.BoolVal(False)
+        if elem.eq(self.__dict__.get("arn", z3.BoolVal(False))) and all(
+            isinstance(item, str) and not item.startswith("\x00") for p in parts for item in p
+        ):
+            return self._caller_arn_like(["".join(str(i) for i in p) for p in parts])
         no_colon_star = z3.Star(self.no_colon)
         regex: list[z3.ReRef] = []
         for i, part in enumerate(parts):
@@ -968,6 +1024,24 @@ class _Encoder:
                 else:
                     regex.append(z3.Re(item))
         return z3.InRe(elem, _concat_re(regex))
+
+    def _caller_arn_like(self, parts: list[str]) -> z3.BoolRef:
+        """A literal ARN pattern on the caller's own ARN, component by component.
+
+        The caller's ARN is ``arn:<partition>:iam::<account>:<user|role><path><name>``: the
+        first four components are constants (compared here), the account and the resource
+        are matched separately, which z3 decides far faster than one regex over the whole.
+        """
+        fixed = ("arn", self.search.partition, "iam", "")
+        if not all(_glob_match(p, f) for p, f in zip(parts[:4], fixed, strict=True)):
+            return z3.BoolVal(False)
+        no_colon_star = z3.Star(self.no_colon)
+        account = _concat_re(_glob_re(parts[4], self.no_colon, no_colon_star))
+        resource = z3.Concat(
+            z3.StringVal("user" if self.kind_value == 0 else "role"), self.path, self.name
+        )
+        tail = _concat_re(_glob_re(parts[5], self.all_char, self.any_string))
+        return z3.And(z3.InRe(self.acct, account), z3.InRe(resource, tail))
 
     def _colon_free(self, term: z3.SeqRef) -> bool:
         return any(
@@ -1006,11 +1080,148 @@ class _Encoder:
             for item in broken:
                 s.add(item[1])
                 pending.remove(item)
+        model = self._canonical(model, pending)
         request = self._request(model)
         if not evaluate_request(self.search.policy, request):
             raise Undecided("the solver's request did not replay through the evaluator")
         strict = evaluate_request(self.search.policy, request, strict=True)
         return Hit(request, relies_on_unevaluable=self.unevaluable or not strict)
+
+    # ------------------------------------------------------------------ canonical model
+
+    def _canonical(
+        self, model: z3.ModelRef, pending: list[tuple[z3.SeqRef, z3.BoolRef, re.Pattern[str]]]
+    ) -> z3.ModelRef:
+        """The model every run finds, whatever z3's own choice was.
+
+        z3's models depend on memory addresses (it orders terms by them), so two runs on the
+        same formula can give different witnesses. Each free term is pinned in turn (booleans
+        first, then by name) to the first preferred value the formula allows: absent before
+        present, the fast search's representatives and the policy's own values, else the
+        shortest string with the smallest characters. Each pin is a yes/no question asked of
+        a fresh solver (z3's incremental string solver can stall on them), so the answers do
+        not depend on z3's choices. Lazy formats of the pinned terms are kept.
+        """
+        self._base = list(self.solver.assertions())
+        self._pins: list[z3.BoolRef] = []
+        self._current = self._last = model
+        terms: dict[str, z3.ExprRef] = {}
+        for decl in model.decls():
+            if decl.arity() == 0 and not decl.name().endswith("_scaled"):
+                terms[decl.name()] = decl()
+        for term, _, _ in pending:
+            terms.setdefault(str(term), term)
+        formats = {str(term): (constraint, pattern) for term, constraint, pattern in pending}
+        ordered = sorted(terms.items(), key=lambda kv: (not z3.is_bool(kv[1]), kv[0]))
+        chosen: list[str] = []  # values pinned so far: a variable may need to repeat one
+        for name, term in ordered:
+            if z3.is_bool(term):
+                if not self._pin(term == z3.BoolVal(False)):
+                    self._pin(term == z3.BoolVal(True))
+            elif z3.is_string(term):
+                fmt = formats.get(name)
+                candidates = [
+                    c
+                    for c in dict.fromkeys([*self._string_candidates(name), *chosen])
+                    if fmt is None or fmt[1].fullmatch(c)
+                ][:12]
+                current = self._current.eval(term, model_completion=True)
+                if self._check(term != current) is None:  # forced: one value only
+                    self._pins.append(term == current)
+                elif not any(self._pin(term == z3.StringVal(c)) for c in candidates):
+                    if fmt is not None:
+                        self._pins.append(fmt[0])
+                    self._least_string(term)
+                    self._current = self._model()
+                chosen.append(_decode(self._current.eval(term).as_string()))
+            elif not any(self._pin(term == n) for n in self._number_candidates(z3.is_int(term))):
+                current = self._model()
+                self._pin(term == current.eval(term, model_completion=True))
+        return self._current
+
+    def _check(self, *extra: z3.BoolRef) -> z3.ModelRef | None:
+        """A model of the formula, the pins and ``extra``, from a fresh solver; None if unsat."""
+        solver = z3.SimpleSolver()
+        solver.set("rlimit", self.rlimit)
+        solver.add(*self._base, *self._pins, *extra)
+        result = solver.check()
+        if result == z3.sat:
+            self._last = solver.model()
+            return self._last
+        if result == z3.unsat:
+            return None
+        raise Undecided(f"the solver gave up while fixing the witness ({solver.reason_unknown()})")
+
+    def _model(self) -> z3.ModelRef:
+        model = self._check()
+        if model is None:
+            raise Undecided("the witness could not be fixed")
+        return model
+
+    def _pin(self, constraint: z3.BoolRef) -> bool:
+        """Keep ``constraint`` if the formula still has a model with it."""
+        model = self._check(constraint)
+        if model is None:
+            return False
+        self._pins.append(constraint)
+        self._current = self._last = model
+        return True
+
+    def _least_string(self, term: z3.SeqRef) -> None:
+        """Pin ``term`` to its shortest value, then to ``aaa…``, ``AAA…`` or ``000…`` if one
+        fits, else position by position: the forced character, ``a``, ``A``, ``0``, else the
+        smallest one."""
+        high = len(_decode(self._model().eval(term, model_completion=True).as_string()))
+        low = 0
+        while low < high:
+            mid = (low + high) // 2
+            if self._check(z3.Length(term) <= mid) is not None:
+                high = mid
+            else:
+                low = mid + 1
+        if not self._pin(z3.Length(term) == low):
+            raise Undecided("the witness could not be fixed")
+        for fill in "aA0":
+            if self._pin(term == z3.StringVal(fill * low)):
+                return
+        for i in range(low):
+            code = z3.StrToCode(z3.SubString(term, i, 1))
+            top = self._last.eval(code, model_completion=True).as_long()
+            if self._check(code != top) is None:  # forced
+                self._pins.append(code == top)
+                continue
+            if any(self._pin(code == ord(c)) for c in "aA0"):
+                continue
+            bottom = 0
+            while bottom < top:
+                mid = (bottom + top) // 2
+                if self._check(code <= mid) is not None:
+                    top = mid
+                else:
+                    bottom = mid + 1
+            self._pins.append(code == bottom)  # the last model found has it
+
+    def _string_candidates(self, name: str) -> list[str]:
+        fresh = self.search.trusted | self.search.mentioned_accounts
+        preferred = {
+            "account": [a for a in _FRESH_ACCOUNTS[:4] if a not in fresh],
+            "name": [WITNESS_NAME],
+            "session": [WITNESS_NAME],
+            "path": ["/"],
+            "external_id": [FRESH_EXTERNAL_ID],
+            "org": [FRESH_ORG],
+            "mfa": ["false"],
+        }.get(name, [FRESH_STRING])
+        return [*preferred, *self.search.string_candidates]
+
+    def _number_candidates(self, integer: bool) -> list[z3.ExprRef]:
+        out: list[z3.ExprRef] = []
+        for value in self.search.number_candidates:
+            if integer and value.denominator == 1:
+                out.append(z3.IntVal(value.numerator))
+            elif not integer:
+                out.append(z3.RealVal(f"{value.numerator}/{value.denominator}"))
+        return out[:8]
 
     def _request(self, model: z3.ModelRef) -> Request:
         def text(term: z3.ExprRef) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO, cast
 
 from trustwarden.errors import ConfigError
-from trustwarden.model import Report, RoleResult, Settings, Skipped
+from trustwarden.model import Report, RoleResult, Settings, Severity, Skipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +37,15 @@ class RenderOptions:
     """Presentation choices made by the caller (the CLI decides them from the terminal).
 
     ``region`` is the AWS region findings are reported in where a format needs one (ASFF's
-    ``ProductArn``); formats fall back to ``us-east-1``.
+    ``ProductArn``); formats fall back to ``us-east-1``. ``show_pass`` and ``min_severity``
+    (``--show-pass``, ``--severity``) choose which roles the table lists.
     """
 
     color: bool = False
     width: int | None = None
     region: str | None = None
+    show_pass: bool = False
+    min_severity: Severity | None = None
 
 
 class ReportWriter(Protocol):

@@ -18,6 +18,8 @@ from rich.text import Text
 
 from trustwarden.formats import RenderOptions
 from trustwarden.formats.escape import escape
+from trustwarden.formats.evidence_text import evidence_lines
+from trustwarden.formats.location import location_text, statement_line
 from trustwarden.formats.table import (
     fact_lines,
     plain,
@@ -58,8 +60,7 @@ def explanation_parts(result: RoleResult, settings: Settings) -> list[Renderable
     if others:
         trusted.append(escape("; also " + ", ".join(others)))
     parts: list[RenderableType] = [head, verdict, trusted]
-    origin = role.origin
-    where = " ".join(str(x) for x in (origin.file, origin.pointer) if x is not None)
+    where = " ".join(x for x in (location_text(result), role.origin.pointer) if x)
     if where:
         parts.append(plain(f"From: {where}", style="dim"))
     parts.extend(plain(f"Role facts: {line}", style="dim") for line in fact_lines(role))
@@ -67,8 +68,13 @@ def explanation_parts(result: RoleResult, settings: Settings) -> list[Renderable
         parts.append(plain(f"Error: {result.error or 'the role could not be evaluated'}"))
     for statement in result.explanation:
         parts.append(Text(""))
-        parts.append(_statement(statement))
+        parts.append(_statement(statement, _statement_where(result, statement.label)))
     parts.append(Text(""))
+    seen = evidence_lines(result)
+    if seen:
+        parts.append(Text("Evidence (CloudTrail AssumeRole calls)", style="bold"))
+        parts.append(Padding(plain_lines(seen), (0, 0, 0, 2)))
+        parts.append(Text(""))
     if result.findings:
         parts.append(Text("Findings", style="bold"))
         parts.extend(_finding(finding) for finding in result.findings)
@@ -84,11 +90,20 @@ def _grid() -> Table:
     return grid
 
 
-def _statement(statement: ExplainedStatement) -> Group:
+def _statement_where(result: RoleResult, label: str | int) -> str | None:
+    """``path:line`` of a statement whose line the file gives (templates), else ``None``."""
+    if statement_line(result.role.origin, label) is None:
+        return None
+    return location_text(result, label)
+
+
+def _statement(statement: ExplainedStatement, where: str | None = None) -> Group:
     label = statement.label
     shown = str(label) if isinstance(label, int) else f'"{label}"'
     title = plain(f"Statement {shown}", style="bold")
     title.append(escape(f" ({statement.effect})"))
+    if where:
+        title.append(escape(f"  {where}"), style="dim")
     grid = _grid()
     grid.add_row("  covers sts:AssumeRole:", "yes" if statement.covers_assume_role else "no")
     grid.add_row("  admits:", plain_lines(list(statement.admits), empty="nobody"))

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from trustwarden.model import Finding, RoleResult, Severity, Status
+from trustwarden.model import Finding, RoleResult, Severity, Status, Suppression
 from trustwarden.rules import RULES, Rule
 from trustwarden.rules.catalog import INVALID_POLICY, OUTSIDER_CAN_ASSUME
 
@@ -28,21 +28,13 @@ SEVERITY_ORDER = (
 
 
 @dataclass(frozen=True, slots=True)
-class Suppression:
-    """Why a finding was accepted as a risk, and until when (``YYYY-MM-DD`` or ``None``)."""
-
-    reason: str
-    expires: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class FindingRow:
     """One finding of one role, or the role itself when it has none (a ``pass``).
 
     ``finding`` is ``None`` for a role without findings; ``rule`` is then the rule the role
     was checked against (TW001 for ``pass``, TW005 for an ``error`` without a finding).
-    ``suppressed``/``baseline`` are the marks of suppressions and baselines: formats render
-    them; nothing sets them yet.
+    ``suppressed``/``baseline`` are the finding's marks, from the result's
+    (:attr:`RoleResult.suppressed`, :attr:`RoleResult.baseline`): formats render them.
     """
 
     result: RoleResult
@@ -122,6 +114,8 @@ def finding_rows(result: RoleResult) -> list[FindingRow]:
             status=f.status,
             severity=finding_severity(result, f),
             fingerprint=finding_fingerprint(arn, f.code),
+            suppressed=result.suppressed.get(f.code),
+            baseline=f.code in result.baseline,
         )
         for f in result.findings
     ]

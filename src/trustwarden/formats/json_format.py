@@ -14,8 +14,10 @@ Layout (fields marked * are optional)::
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
                   "findings": [{"code", "title"*, "status", "statement", "principals",
                                 "message", "witness"*, "owners"*, "notes", "help_uri"*,
-                                "remediation"*, "compliance"*}],
-                  "error"* (status error only), "origin", "facts"*, "fingerprint"*}],
+                                "remediation"*, "compliance"*, "fingerprint",
+                                "suppressed"* {"reason", "expires"}, "baseline"*}],
+                  "error"* (status error only), "origin", "facts"*, "fingerprint"*,
+                  "evidence"*}],
      "skipped": [{"what", "reason", "account_id"}],
      "summary": {"fail", "warn", "pass", "error"},
      "run": {"started_at"*, "finished_at"*, "complete", "trusted_accounts", "trusted_orgs",
@@ -43,6 +45,8 @@ from typing import Any, TextIO
 
 from trustwarden.engine.describe import principal_account
 from trustwarden.formats import RenderOptions, RunInfo
+from trustwarden.formats.evidence_text import evidence_to_json
+from trustwarden.formats.findings import finding_fingerprint
 from trustwarden.model import (
     ExplainedStatement,
     Finding,
@@ -153,7 +157,7 @@ def result_to_json(
         "account_id": role.account_id,
         "status": result.status.value,
         "severity": result.severity.value,
-        "findings": [finding_to_json(f, known) for f in result.findings],
+        "findings": [_with_marks(finding_to_json(f, known), result, f) for f in result.findings],
     }
     if result.status is Status.ERROR:
         data["error"] = result.error or "the role could not be evaluated"
@@ -163,6 +167,8 @@ def result_to_json(
         data["facts"] = facts
     if result.fingerprint:
         data["fingerprint"] = result.fingerprint
+    if result.evidence is not None:
+        data["evidence"] = evidence_to_json(result.evidence, role.account_id)
     if explain:
         data["explanation"] = [explained_statement_to_json(s) for s in result.explanation]
     return data
@@ -190,6 +196,17 @@ def facts_to_json(role: Role) -> dict[str, Any]:
             "managed_policies": list(role.permissions.managed_policy_arns),
             "documents": len(role.permissions.documents),
         }
+    return data
+
+
+def _with_marks(data: dict[str, Any], result: RoleResult, finding: Finding) -> dict[str, Any]:
+    """Add the finding's fingerprint and its suppression/baseline marks."""
+    data["fingerprint"] = finding_fingerprint(result.role.arn, finding.code)
+    suppression = result.suppressed.get(finding.code)
+    if suppression is not None:
+        data["suppressed"] = {"reason": suppression.reason, "expires": suppression.expires}
+    if finding.code in result.baseline:
+        data["baseline"] = True
     return data
 
 

@@ -4,9 +4,9 @@ One run; ``tool.driver.rules`` holds every catalog rule (id, name, descriptions,
 ``helpUri``, ``security-severity``). Each finding of a role that is not ``pass`` is one
 result: ``level`` from its severity, ``partialFingerprints`` from the finding fingerprint
 (:func:`~trustwarden.formats.findings.finding_fingerprint`), the file and line the role came
-from as the physical location (when it came from a file) and the role ARN as a logical
-location. Results are written as they arrive; ``invocations`` (skipped items as
-notifications, completeness) comes last.
+from as the physical location (when it came from a file; for templates, the line of the
+finding's statement when known) and the role ARN as a logical location. Results are written
+as they arrive; ``invocations`` (skipped items as notifications, completeness) comes last.
 
 A suppressed finding (when suppressions exist) gets SARIF's own ``suppressions`` entry and a
 baseline mark ``baselineState``, so viewers hide or label them without a custom property.
@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.findings import FindingRow, finding_rows
+from trustwarden.formats.location import finding_line
 from trustwarden.model import RoleResult, Severity, Skipped, Status
 from trustwarden.rules import RULES, Rule
 
@@ -88,7 +89,7 @@ def result_to_sarif(row: FindingRow, rule_index: int) -> dict[str, Any]:
     if role.origin.file:
         location["physicalLocation"] = {
             "artifactLocation": {"uri": artifact_uri(role.origin.file)},
-            "region": {"startLine": role.origin.line or 1},
+            "region": {"startLine": finding_line(row.result, row.finding) or 1},
         }
     location["logicalLocations"] = [
         {"name": role.name, "fullyQualifiedName": role.arn, "kind": "resource"}

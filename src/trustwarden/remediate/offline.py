@@ -30,16 +30,16 @@ class OutDir:
         except OSError as exc:
             raise ConfigError(f"cannot create --out-dir {path}: {exc.strerror or exc}") from exc
 
-    def file_name(self, plan: Plan) -> str:
+    def file_name(self, plan: Plan, suffix: str = SUFFIX) -> str:
         """The file name for this plan's role (unique within this run)."""
         stem = _UNSAFE.sub("_", plan.role.name) or "role"
-        name = f"{stem}{SUFFIX}"
+        name = f"{stem}{suffix}"
         if name in self._used:
-            name = f"{stem}.{_UNSAFE.sub('_', plan.role.account_id) or 'unknown'}{SUFFIX}"
+            name = f"{stem}.{_UNSAFE.sub('_', plan.role.account_id) or 'unknown'}{suffix}"
         counter = 2
         base = name
         while name in self._used:
-            name = base.replace(SUFFIX, f".{counter}{SUFFIX}")
+            name = base.replace(suffix, f".{counter}{suffix}")
             counter += 1
         self._used.add(name)
         return name
@@ -50,4 +50,10 @@ class OutDir:
             raise ValueError("only a CHANGE plan has a fixed document")
         target = self.path / self.file_name(plan)
         write_text(target, pretty(plan.after) + "\n")
+        return target
+
+    def write_text(self, plan: Plan, text: str, suffix: str) -> Path:
+        """Write ``text`` (a fixed document in a template's syntax) as ``<role-name><suffix>``."""
+        target = self.path / self.file_name(plan, suffix)
+        write_text(target, text)
         return target

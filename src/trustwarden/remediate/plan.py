@@ -18,6 +18,8 @@ from typing import Any
 from trustwarden.engine import analyze_role
 from trustwarden.engine.describe import principal_account
 from trustwarden.errors import PolicyError
+from trustwarden.evidence.model import Evidence
+from trustwarden.evidence.replay import cut_off_calls
 from trustwarden.model import Finding, Role, RoleResult, Settings, Status
 from trustwarden.policy import decode_document
 from trustwarden.remediate.document import minify, policy_size, pretty
@@ -29,6 +31,7 @@ from trustwarden.remediate.edit import (
     statement_name,
     statements_of,
 )
+from trustwarden.remediate.evidence_fix import pin_from_evidence
 from trustwarden.remediate.mapping import ExternalIds
 
 DEFAULT_MAX_POLICY_SIZE = 2048
@@ -59,11 +62,20 @@ class FixOptions:
     remove_principals: tuple[str, ...] = ()
     include_warn: bool = False
     max_policy_size: int = DEFAULT_MAX_POLICY_SIZE
+    # CloudTrail evidence: every plan must keep the observed successful calls working;
+    # ``from_evidence`` pins the External IDs the outside callers already send.
+    evidence: Evidence | None = None
+    from_evidence: bool = False
 
     @property
     def requested(self) -> bool:
         """True when at least one kind of fix was asked for."""
-        return self.external_ids.requested or self.require_mfa or bool(self.remove_principals)
+        return (
+            self.external_ids.requested
+            or self.require_mfa
+            or bool(self.remove_principals)
+            or self.from_evidence
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +99,7 @@ class Plan:
     remaining: tuple[str, ...] = ()
     size: int | None = None
     outside_accounts: tuple[str, ...] = ()  # the accounts the exposing findings name
+    proposals: tuple[str, ...] = ()  # suggestions from evidence, never applied
 
     @property
     def written(self) -> str:
@@ -151,6 +164,8 @@ def _plan_change(
     status = first.status
     outsiders = outside_accounts(first)
 
+    proposals: tuple[str, ...] = ()
+
     def refuse(reason: str, **extra: Any) -> Plan:
         return Plan(
             role,
@@ -159,6 +174,7 @@ def _plan_change(
             before=before,
             reason=reason,
             outside_accounts=outsiders,
+            proposals=proposals,
             **extra,
         )
 
@@ -178,6 +194,23 @@ def _plan_change(
             return refuse("removing the principal would leave no statement in the trust policy")
         if removed:
             changes += removed
+            latest = None
+    if options.from_evidence:
+        evidence = options.evidence
+        pin = pin_from_evidence(
+            doc,
+            _exposing_statements(
+                (latest or analyze(_with(role, doc), settings)).findings, statements_of(doc)
+            ),
+            evidence.for_role(role.account_id, role.name) if evidence else None,
+            trusted=frozenset({role.account_id}) | settings.trusted_accounts,
+            window=evidence.window if evidence else None,
+        )
+        proposals = tuple(pin.proposals)
+        if pin.refusal is not None:
+            return refuse(pin.refusal, remaining=_describe(first))
+        if pin.changes:
+            changes += pin.changes
             latest = None
     if external_id is not None or options.require_mfa:
         added, latest = _add_conditions(
@@ -220,6 +253,16 @@ def _plan_change(
             changes=tuple(changes),
             size=size,
         )
+    lost = _cut_off(role, options.evidence, before, doc)
+    if lost:
+        return refuse(
+            f"the fixed policy would cut off {len(lost)} caller(s) seen in the evidence: "
+            + "; ".join(lost),
+            status_after=after_status,
+            after=doc,
+            changes=tuple(changes),
+            size=size,
+        )
     return Plan(
         role,
         PlanAction.CHANGE,
@@ -231,6 +274,7 @@ def _plan_change(
         remaining=remaining,
         size=size,
         outside_accounts=outsiders,
+        proposals=proposals,
     )
 
 
@@ -244,6 +288,22 @@ def outside_accounts(result: RoleResult) -> tuple[str, ...]:
         if account is not None
     }
     return tuple(sorted(accounts))
+
+
+def _with(role: Role, doc: dict[str, Any]) -> Role:
+    return dataclasses.replace(role, trust_document=doc)
+
+
+def _cut_off(
+    role: Role, evidence: Evidence | None, before: dict[str, Any], after: dict[str, Any]
+) -> list[str]:
+    """The observed successful calls the planned policy would refuse (none without evidence)."""
+    if evidence is None:
+        return []
+    found = evidence.for_role(role.account_id, role.name)
+    if found is None:
+        return []
+    return [c.describe() for c in cut_off_calls(before, after, found.observed, role.partition)]
 
 
 def _add_conditions(

@@ -120,6 +120,78 @@ INVALID_POLICY = Rule(
     remediation="Fix the document; IAM would reject it too.",
 )
 
+EXTERNAL_ID_REJECTED = Rule(
+    id="TW006",
+    name="external-id-rejected-by-sts",
+    title="The trust policy requires an External ID that STS would reject",
+    status=Status.WARN,
+    severity=Severity.LOW,
+    description=(
+        "An exact sts:ExternalId value is outside STS's rule (2-1,224 characters of "
+        "A-Z a-z 0-9 and _+=,.@:/-), for example it holds a space. STS refuses such an "
+        "ExternalId parameter, so no caller can meet the condition: the statement is unusable "
+        "as written, and whoever relies on it is locked out."
+    ),
+    remediation=(
+        "Replace the value with the External ID the third party sends. "
+        "`trustwarden fix --from-evidence --evidence SOURCE` reads it from CloudTrail."
+    ),
+)
+
+EXTERNAL_ID_SHARED = Rule(
+    id="TW007",
+    name="external-id-shared-across-accounts",
+    title="One External ID is required by roles that trust different outside accounts",
+    status=Status.WARN,
+    severity=Severity.MEDIUM,
+    description=(
+        "The same External ID protects roles trusted by different outside accounts. An "
+        "External ID is what stops one third party's customer from steering it into another "
+        "customer's role; when two third parties share it, either can use the other's role."
+    ),
+    remediation=(
+        "Give each third party its own External ID (the one it issued to you) and update the "
+        "roles one by one."
+    ),
+    compliance=COMPLIANCE,
+)
+
+EXTERNAL_ID_GUESSABLE = Rule(
+    id="TW008",
+    name="guessable-external-id",
+    title="The External ID can be guessed",
+    status=Status.WARN,
+    severity=Severity.MEDIUM,
+    description=(
+        "The required External ID equals an AWS account ID or the role's name, is shorter than "
+        "8 characters, or carries less than about 32 bits of randomness. A confused-deputy "
+        "attacker who can make the third party send a chosen External ID can guess it."
+    ),
+    remediation=(
+        "Use the unique, random External ID the third party issued to you. Vendors issue one per "
+        "customer (often a UUID); never choose one from names or account numbers."
+    ),
+    compliance=COMPLIANCE,
+)
+
+EXTERNAL_ID_PATTERN_OR_LIST = Rule(
+    id="TW009",
+    name="external-id-pattern-or-list",
+    title="A pattern or a list of External IDs where one exact ID is expected",
+    status=Status.WARN,
+    severity=Severity.MEDIUM,
+    description=(
+        "sts:ExternalId is matched with StringLike (any value of the pattern gets in) or "
+        "against several values (every principal the statement names may use any of them), "
+        "so the External ID no longer ties one third party to its own customer."
+    ),
+    remediation=(
+        'Require one exact External ID with "StringEquals"; give each third party its own '
+        "statement when several share a role."
+    ),
+    compliance=COMPLIANCE,
+)
+
 RULES: dict[str, Rule] = {
     r.id: r
     for r in (
@@ -128,6 +200,10 @@ RULES: dict[str, Rule] = {
         STALE_PRINCIPAL,
         UNEVALUATED_CONSTRUCT,
         INVALID_POLICY,
+        EXTERNAL_ID_REJECTED,
+        EXTERNAL_ID_SHARED,
+        EXTERNAL_ID_GUESSABLE,
+        EXTERNAL_ID_PATTERN_OR_LIST,
     )
 }
 

@@ -11,10 +11,8 @@ findings. The role's account is ``account_id`` (``--account-id``), else a placeh
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -145,6 +143,9 @@ def load_paths(
     units = discover(paths, workspace)
     count = workers if workers is not None else _idle_cpus()
     if count > 1 and len(units) >= PARALLEL_MIN_UNITS:
+        import multiprocessing  # noqa: PLC0415 - loaded only when workers start
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
         chunks = [units[i : i + CHUNK_UNITS] for i in range(0, len(units), CHUNK_UNITS)]
         fork = "fork" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if fork else "spawn")

@@ -71,6 +71,8 @@ class Render:
 
     def value(self, value: Any) -> Any:
         """Plain JSON data for ``value``; unknown values become :data:`UNKNOWN_ACCOUNT`."""
+        if type(value) is str:  # most values: checked first, cheaply
+            return value
         if isinstance(value, Unknown):
             self.note(value.what)
             return UNKNOWN_ACCOUNT
