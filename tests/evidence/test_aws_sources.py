@@ -10,11 +10,11 @@ import pytest
 from tests.evidence.cloudtrail import ROLE_ACCOUNT, assume_role, log_file_bytes, log_file_key
 from tests.evidence.lookup_stub import lookup_stub
 from tests.moto_server import MotoServer
+from trustwarden.aws.session import make_session
 from trustwarden.errors import AwsAccessError
 from trustwarden.evidence import EvidenceSpec, load_evidence
 from trustwarden.evidence.aggregate import Aggregator
 from trustwarden.evidence.aws import read_s3
-from trustwarden.aws.session import make_session
 
 VENDOR = "387546586013"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from tests.aws.helpers import TRUST_OTHER_ACCOUNT, assumed_client, seed_org, trust_account
 from tests.cli.runner import invoke
 from tests.moto_server import MotoServer
+from trustwarden.aws.session import make_session
 from trustwarden.model import Settings
 from trustwarden.remediate.apply import OutcomeKind
 from trustwarden.remediate.journal import Journal, read_journal
@@ -25,7 +26,6 @@ from trustwarden.remediate.organization import (
 )
 from trustwarden.remediate.plan import FixOptions, PlanAction
 from trustwarden.remediate.rollback import RollbackKind
-from trustwarden.aws.session import make_session
 
 pytestmark = pytest.mark.moto_server
 

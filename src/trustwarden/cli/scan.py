@@ -37,10 +37,16 @@ from trustwarden.cli.options import (
 )
 from trustwarden.errors import ExitCode, Terminated
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
-from trustwarden.formats.outputs import Outputs, OutputSpec, OutputTarget, parse_output, parse_outputs
+from trustwarden.formats.outputs import (
+    Outputs,
+    OutputSpec,
+    OutputTarget,
+    parse_output,
+    parse_outputs,
+)
 from trustwarden.marks import build_markers
 from trustwarden.model import RoleResult, Severity, Skipped, Status
-from trustwarden.pipeline import STATUSES, scan
+from trustwarden.pipeline import STATUSES, Scan, scan
 
 if TYPE_CHECKING:
     from trustwarden.cli.progress import ProgressBar
@@ -159,17 +165,17 @@ def scan_command(
         source.validate()
     config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on, roles=roles)
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)
-    known = read_evidence(
-        app, evidence, aws_context=lambda: aws.connect(app.env), quiet=quiet
-    )
+    known = read_evidence(app, evidence, aws_context=lambda: aws.connect(app.env), quiet=quiet)
     specs = parse_outputs(outputs, fmt.name) or [OutputSpec(fmt.name)]
     markers, suppressor = build_markers(
         config.suppressions, baseline, date.fromisoformat(app.timestamp()[:10])
     )
     target = Outputs(specs, app.stdout)  # a bad --output fails before any AWS set-up
-    hub = SecurityHubRun(aws, org, app, every_role=not source.offline and not roles) if (
-        security_hub
-    ) else None
+    hub = (
+        SecurityHubRun(aws, org, app, every_role=not source.offline and not roles)
+        if (security_hub)
+        else None
+    )
     output = specs[0].path if len(specs) == 1 else None
     try:
         to_terminal = target.targets[0].to_stdout and app.is_terminal(app.stdout)
@@ -190,20 +196,10 @@ def scan_command(
         target.start(run, options, extra=[hub.collector] if hub else [])
         # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
-        stopped: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (Terminated)
         if bar is not None:
             bar.start()
         try:
-            for event in running:
-                if isinstance(event, Skipped):
-                    target.add_skipped(event)
-                    if echo_skipped:
-                        app.warn(f"skipped {event.what}: {event.reason}")
-                elif isinstance(event, RoleResult):
-                    target.add_result(event)
-        except KeyboardInterrupt as exc:
-            stopped = exc
-            running.close()  # stops a live scan's workers
+            stopped = _consume(running, target, app, echo_skipped=echo_skipped)
         finally:
             if bar is not None:
                 bar.stop()
@@ -237,6 +233,25 @@ def scan_command(
             code=code,
         )
     return code
+
+
+def _consume(
+    running: Scan, target: Outputs, app: AppContext, *, echo_skipped: bool
+) -> KeyboardInterrupt | None:
+    """Hand each event to the writers. Ctrl-C (or SIGTERM: :class:`Terminated`) stops the
+    scan's source and is returned, not raised."""
+    try:
+        for event in running:
+            if isinstance(event, Skipped):
+                target.add_skipped(event)
+                if echo_skipped:
+                    app.warn(f"skipped {event.what}: {event.reason}")
+            elif isinstance(event, RoleResult):
+                target.add_result(event)
+    except KeyboardInterrupt as exc:
+        running.close()  # stops a live scan's workers
+        return exc
+    return None
 
 
 def _written(specs: list[OutputSpec]) -> list[str]:
@@ -293,7 +308,9 @@ class SecurityHubRun:
 
         member = (self.org.member_role or DEFAULT_MEMBER_ROLE) if self.org.organization else None
         outcomes = self.collector.send(
-            sh.session_clients(self.ctx, member), now=self.app.timestamp(), every_role=self.every_role
+            sh.session_clients(self.ctx, member),
+            now=self.app.timestamp(),
+            every_role=self.every_role,
         )
         infos, errors = sh.outcome_lines(outcomes)
         for line in infos if not quiet else ():

@@ -99,8 +99,8 @@ def load_evidence(
         return aggregator.evidence()
     if aws_context is None:
         raise ConfigError(f"--evidence {spec.source} needs AWS credentials")
-    from trustwarden.evidence import aws  # noqa: PLC0415 - boto3 loads on use
     from trustwarden.aws.faults import AWS_ERRORS, to_access_error  # noqa: PLC0415
+    from trustwarden.evidence import aws  # noqa: PLC0415 - boto3 loads on use
 
     ctx = aws_context()
     try:

@@ -187,26 +187,6 @@ def fact_lines(role: Role) -> list[str]:
     return lines
 
 
-def fact_lines(role: Role) -> list[str]:
-    """What the source knows about the role besides its trust policy (not escaped).
-
-    Last use (or "never used" when IAM was asked and has none), tags, and why the facts
-    could not be fetched (``--enrich`` without ``iam:GetRole``, ...).
-    """
-    facts = role.facts
-    lines: list[str] = []
-    if facts.last_used:
-        where = f" in {facts.last_used_region}" if facts.last_used_region else ""
-        lines.append(f"last used {facts.last_used[:10]}{where}")
-    elif facts.enriched:
-        lines.append("never used (per IAM)")
-    if facts.tags:
-        lines.append("tags: " + ", ".join(f"{k}={v}" for k, v in facts.tags))
-    if facts.enrich_error:
-        lines.append(f"facts not fetched: {facts.enrich_error}")
-    return lines
-
-
 def fix_lines(result: RoleResult) -> list[str]:
     """One short fix per distinct finding code (of the findings not in the baseline)."""
     codes = dict.fromkeys(f.code for f in open_findings(result))

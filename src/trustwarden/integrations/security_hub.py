@@ -187,8 +187,8 @@ def session_clients(ctx: Any, member_role: str | None = None) -> Callable[[str],
     ``member_role`` (an organisation scan's member role), else the context's (which Security
     Hub will refuse for another account's findings: reported per finding).
     """
-    from trustwarden.sources.aws.organization import member_role_arn  # noqa: PLC0415
     from trustwarden.aws.session import assume  # noqa: PLC0415
+    from trustwarden.sources.aws.organization import member_role_arn  # noqa: PLC0415
 
     def client_for(account_id: str) -> Any:
         if account_id == ctx.account_id or member_role is None:

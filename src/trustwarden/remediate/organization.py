@@ -45,8 +45,8 @@ def select_accounts(
 
 def member_enter(ctx: Any, member_role: str) -> Enter:
     """Enter an account: the caller's own with its credentials, others via ``member_role``."""
-    from trustwarden.sources.aws.organization import member_role_arn  # noqa: PLC0415
     from trustwarden.aws.session import assume  # noqa: PLC0415
+    from trustwarden.sources.aws.organization import member_role_arn  # noqa: PLC0415
 
     def enter(account_id: str) -> Any:
         if account_id == ctx.account_id:
@@ -66,8 +66,8 @@ def plan_organization(
     keep: Callable[[Role], bool] | None = None,
 ) -> Iterator[AccountBatch]:
     """Plan every selected account; an account that cannot be entered or listed is skipped."""
-    from trustwarden.sources.aws.account import iter_roles  # noqa: PLC0415
     from trustwarden.aws.faults import AWS_ERRORS, describe  # noqa: PLC0415
+    from trustwarden.sources.aws.account import iter_roles  # noqa: PLC0415
 
     for account_id in account_ids:
         try:
