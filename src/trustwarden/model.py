@@ -34,6 +34,14 @@ class Severity(StrEnum):
     HIGH = "high"
     CRITICAL = "critical"
 
+    @property
+    def rank(self) -> int:
+        """Higher is worse."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
 
 # --------------------------------------------------------------------------- policy model
 
@@ -212,8 +220,11 @@ def _show(value: str | tuple[str, ...]) -> str:
 class Finding:
     """One reason a role is not ``pass``.
 
-    ``code`` is a stable rule id from :mod:`trustwarden.rules`.
-    ``principals`` are the principals as written in the policy that the finding is about.
+    ``code`` is a stable rule id from :mod:`trustwarden.rules`. ``statement`` names the
+    statement as reports do (its Sid, else its index); ``statement_index`` is its 0-based
+    position in the document (Sids need not be unique), ``None`` when the finding is about the
+    whole document. ``principals`` are the principals as written in the policy that the
+    finding is about.
     """
 
     code: str
@@ -223,6 +234,7 @@ class Finding:
     status: Status
     witness: Witness | None = None
     notes: tuple[str, ...] = ()
+    statement_index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ def test_explain_text_walks_statements_and_findings() -> None:
     flat = " ".join(text.split())
     assert fail_result().findings[0].witness is not None
     assert "witness: " + fail_result().findings[0].witness.describe() in flat
-    assert "docs: https://" in flat
+    assert "docs: trustwarden rules TW001" in flat
 
 
 def test_explain_pass_and_error() -> None:

@@ -41,6 +41,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "explain": "trustwarden.cli.explain:explain_command",
     "fix": "trustwarden.cli.fix:fix_command",
     "rollback": "trustwarden.cli.rollback:rollback_command",
+    "rules": "trustwarden.cli.rules:rules_command",
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {

@@ -33,6 +33,8 @@ from trustwarden.rules.catalog import (
     STALE_PRINCIPAL,
     UNEVALUATED_CONSTRUCT,
     WILDCARD_WEAK_PROTECTION,
+    get_rule,
+    result_severity,
 )
 
 MEMO_LIMIT = 20_000
@@ -83,9 +85,9 @@ def analyze_role(role: Role, settings: Settings, *, explain: bool = False) -> Ro
             statement=None,
             principals=(),
             message=f"Cannot read the trust policy: {exc.message}.",
-            status=Status.ERROR,
+            status=INVALID_POLICY.status,
         )
-        return _result(role, Status.ERROR, severity, (finding,), error=exc.message)
+        return _result(role, INVALID_POLICY.status, severity, (finding,), error=exc.message)
     search = AttackerSearch(
         policy,
         role.partition,
@@ -131,7 +133,7 @@ def _result(
     return RoleResult(
         role=role,
         status=status,
-        severity=severity,
+        severity=result_severity((f.code for f in findings), severity),
         findings=findings,
         error=error,
         explanation=explanation,
@@ -149,12 +151,13 @@ def _stale_findings(statement: Statement) -> list[Finding]:
         Finding(
             code=STALE_PRINCIPAL.id,
             statement=statement.label,
+            statement_index=statement.index,
             principals=stale,
             message=(
                 f"Statement {statement.label} names {', '.join(stale)}: the unique ID of a "
                 "deleted user or role. It matches nobody; remove it or name the intended principal."
             ),
-            status=Status.WARN,
+            status=STALE_PRINCIPAL.status,
         )
     ]
 
@@ -183,13 +186,14 @@ def _outsider_finding(
                 Finding(
                     code=WILDCARD_WEAK_PROTECTION.id,
                     statement=statement.label,
+                    statement_index=statement.index,
                     principals=(outsider.written,),
                     message=(
                         f"Statement {statement.label} admits any AWS account "
                         f"({outsider.written}); only an External ID or MFA stands in the way. "
                         "External IDs are not secrets and any MFA user qualifies."
                     ),
-                    status=Status.WARN,
+                    status=WILDCARD_WEAK_PROTECTION.status,
                 ),
                 None,
             )
@@ -228,9 +232,10 @@ def _fail_finding(
     return Finding(
         code=code,
         statement=statement.label,
+        statement_index=statement.index,
         principals=principals,
         message=message,
-        status=Status.FAIL,
+        status=get_rule(code).status,
         witness=witness,
         notes=tuple(notes),
     )

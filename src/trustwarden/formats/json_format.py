@@ -12,8 +12,9 @@ Layout (fields marked * are optional)::
     {"schema_version": 1,
      "tool": {"name": "trustwarden", "version": "..."},
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
-                  "findings": [{"code", "title"*, "status", "statement", "principals",
-                                "message", "witness"*, "owners"*, "notes", "help_uri"*}],
+                  "findings": [{"code", "title"*, "status", "statement", "statement_index",
+                                "principals", "message", "witness"*, "owners"*, "notes",
+                                "help_uri"*}],
                   "error"* (status error only), "origin", "fingerprint"*}],
      "skipped": [{"what", "reason", "account_id"}],
      "summary": {"fail", "warn", "pass", "error"},
@@ -82,6 +83,7 @@ def finding_to_json(finding: Finding, known: Mapping[str, str] | None = None) ->
         data["title"] = rule.title
     data["status"] = finding.status.value
     data["statement"] = finding.statement
+    data["statement_index"] = finding.statement_index
     data["principals"] = list(finding.principals)
     data["message"] = finding.message
     if finding.witness is not None:

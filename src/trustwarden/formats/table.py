@@ -36,27 +36,11 @@ STATUS_STYLES = {
     Status.ERROR: "bold magenta",
 }
 
-# One-line forms of each rule's remediation (the full text is in the rule catalog and docs).
-SHORT_FIXES = {
-    "TW001": (
-        "Require the partner's External ID (StringEquals sts:ExternalId) or MFA, "
-        "or remove the principal"
-    ),
-    "TW002": 'Name the partner\'s account instead of "*", or add an aws:PrincipalAccount condition',
-    "TW003": "Remove the stale principal, or replace it with the current ARN",
-    "TW004": "Review the named condition by hand; use documented IAM operators",
-    "TW005": "Fix the document (IAM would reject it too)",
-}
-
 
 def short_fix(code: str) -> str:
-    """The one-line remediation for a rule id (the catalog's first sentence if not listed)."""
-    if code in SHORT_FIXES:
-        return SHORT_FIXES[code]
+    """The one-line remediation of a rule id, from the rule catalog."""
     rule = RULES.get(code)
-    if rule is None:
-        return f"See the documentation of {code}"
-    return rule.remediation.split(". ")[0].rstrip(".")
+    return rule.short_fix if rule is not None else f"See the documentation of {code}"
 
 
 def verdict_text(status: Status) -> Text:
@@ -260,7 +244,6 @@ def _block(result: RoleResult) -> Group:
 
 __all__ = [
     "NARROW_WIDTH",
-    "SHORT_FIXES",
     "TableReportWriter",
     "fix_lines",
     "plain",
