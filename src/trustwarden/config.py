@@ -34,14 +34,13 @@ from typing import Any
 
 from trustwarden.errors import ConfigError
 from trustwarden.files import read_utf8
-from trustwarden.model import Settings
+from trustwarden.model import Settings, is_account_id
 
 CONFIG_FILE = ".trustwarden.toml"
 PYPROJECT = "pyproject.toml"
 FAIL_ON_VALUES = ("fail", "warn", "never")
 KNOWN_KEYS = ("trusted_accounts", "trusted_orgs", "fail_on", "format", "known_accounts")
 
-_ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
 
 
@@ -66,7 +65,7 @@ def validate_account_id(value: object) -> str:
             f"account id {value} is a number, not a string",
             hint=f'quote it ("{value:012d}") so that leading zeros are kept',
         )
-    if not _ACCOUNT_RE.fullmatch(value):
+    if not is_account_id(value):
         raise ConfigError(
             f"invalid account id {value!r}: expected exactly 12 digits",
             hint="an AWS account id looks like 123456789012 (keep any leading zeros)",

@@ -18,6 +18,7 @@ from trustwarden.errors import PolicyError
 from trustwarden.model import (
     ExplainedStatement,
     Finding,
+    PrincipalForm,
     Role,
     RoleResult,
     Settings,
@@ -26,7 +27,7 @@ from trustwarden.model import (
     Status,
     TrustPolicy,
 )
-from trustwarden.policy import UNIQUE_ID_RE, decode_document, parse_policy
+from trustwarden.policy import decode_document, parse_policy
 from trustwarden.rules.catalog import (
     INVALID_POLICY,
     OUTSIDER_CAN_ASSUME,
@@ -142,9 +143,7 @@ def _result(
 
 
 def _stale_findings(statement: Statement) -> list[Finding]:
-    stale = tuple(
-        p.value for p in statement.principals if p.kind == "AWS" and UNIQUE_ID_RE.match(p.value)
-    )
+    stale = tuple(p.value for p in statement.principals if p.form is PrincipalForm.UNIQUE_ID)
     if not stale:
         return []
     return [

@@ -31,12 +31,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from trustwarden.engine.describe import principal_account
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.model import (
     ExplainedStatement,
     Finding,
     Origin,
+    Principal,
     RoleResult,
     Skipped,
     Status,
@@ -69,7 +69,7 @@ def witness_to_json(witness: Witness) -> dict[str, Any]:
 
 def finding_owners(finding: Finding, known: Mapping[str, str]) -> dict[str, str]:
     """The known owners of the finding's principals' and witness's accounts, by account id."""
-    accounts = {principal_account(p) for p in finding.principals}
+    accounts = {Principal.aws(p).account_id for p in finding.principals}
     if finding.witness is not None:
         accounts.add(finding.witness.account_id)
     return {a: known[a] for a in sorted(a for a in accounts if a is not None and a in known)}

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from trustwarden.model import Origin, Role
+from trustwarden.model import Arn, Origin, Role
 from trustwarden.sources.aws.session import AwsContext
 
 #: The largest page ``ListRoles`` serves.
@@ -32,8 +32,8 @@ def role_from_listing(item: Mapping[str, Any], *, account_id: str, source: str =
     """
     arn = str(item.get("Arn", ""))
     name = str(item.get("RoleName", ""))
-    parts = arn.split(":")
-    owner = parts[4] if len(parts) > 5 and parts[4] else account_id
+    parsed = Arn.parse(arn)
+    owner = parsed.account_id if parsed is not None and parsed.account_id else account_id
     extra: dict[str, Any] = {
         key: value
         for key, value in (

@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trustwarden.errors import PolicyError
-from trustwarden.model import Permissions, Role, RoleResult, Settings, Status
+from trustwarden.model import Arn, Permissions, Role, RoleResult, Settings, Status
 from trustwarden.policy import decode_document
 from trustwarden.sources.aws.faults import describe
 
@@ -74,8 +74,8 @@ def _pages(call: Callable[..., Any], key: str, **kwargs: Any) -> Iterator[Any]:
 
 
 def _is_aws_managed(arn: str) -> bool:
-    parts = arn.split(":")
-    return len(parts) > 4 and parts[4] == "aws"
+    parsed = Arn.parse(arn)
+    return parsed is not None and parsed.account_id == "aws"
 
 
 def enrich_role(iam: Any, role: Role, documents: PolicyDocuments) -> Role:

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from trustwarden.errors import AwsAccessError, ConfigError
+from trustwarden.model import is_account_id
 from trustwarden.sources.aws.faults import describe
 from trustwarden.sources.aws.session import AwsContext
 
@@ -22,7 +23,6 @@ from trustwarden.sources.aws.session import AwsContext
 #: exists by default in created accounts but is an administrator role.)
 DEFAULT_MEMBER_ROLE = "TrustwardenAuditRole"
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ROLE_PATH_NAME = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 _ORG_HINT = (
     "run --organization from the management account or a delegated administrator "
@@ -64,7 +64,7 @@ def parse_account_ids(values: Iterable[str]) -> frozenset[str]:
         for item in re.split(r"[,\s]+", value.strip()):
             if not item:
                 continue
-            if not _ACCOUNT_ID.match(item):
+            if not is_account_id(item):
                 raise ConfigError(f"not an AWS account id: {item!r}", "use 12 digits")
             ids.add(item)
     return frozenset(ids)

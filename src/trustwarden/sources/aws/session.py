@@ -25,6 +25,7 @@ from botocore.utils import parse_timestamp
 
 from trustwarden import __version__
 from trustwarden.errors import ConfigError
+from trustwarden.model import Arn
 from trustwarden.sources.aws.faults import to_access_error
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
@@ -123,13 +124,13 @@ def _tune(core: Any) -> None:
 
 
 def _account_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 else ""
+    parsed = Arn.parse(arn)
+    return parsed.account_id if parsed is not None else ""
 
 
 def _partition_of(arn: str) -> str:
-    parts = arn.split(":", 2)
-    return parts[1] if len(parts) > 2 and parts[1] else "aws"
+    parsed = Arn.parse(arn)
+    return parsed.partition if parsed is not None else "aws"
 
 
 def make_session(
