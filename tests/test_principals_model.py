@@ -16,7 +16,7 @@ from trustwarden.sources.aws.organization import parse_account_ids
 
 ACCOUNT = "222222222222"
 ARABIC_INDIC = "٢" * 12  # twelve ARABIC-INDIC DIGIT TWO: str.isdigit() and \d accept them
-FULL_WIDTH = "２" * 12
+FULL_WIDTH = "\uff12" * 12  # FULLWIDTH DIGIT TWO
 NOT_ACCOUNTS = [
     ARABIC_INDIC,
     FULL_WIDTH,
