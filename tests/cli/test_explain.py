@@ -174,7 +174,7 @@ def test_skipped_inputs_are_warned_and_hinted(cli: RunCli) -> None:
     missing = cli("explain", "--input", data("not-roles.json"), "--role", "PartnerAccess")
     assert missing.code == 2
     assert (
-        "hint: 1 item(s) of the input could not be read; the role may be among them" in missing.err
+        "hint: 1 item of the input could not be read; the role may be among them" in missing.err
     )
 
 
@@ -184,6 +184,8 @@ def test_explain_needs_a_source(cli: RunCli) -> None:
     assert run.err.startswith(
         "trustwarden: error: nothing to scan: give --input FILE or --sample\n"
     )
+    assert "not available in this build" not in run.err
+    assert "aws iam get-account-authorization-details > authz.json" in run.err
 
 
 def test_open_roles_without_a_source() -> None:

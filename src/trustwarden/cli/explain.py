@@ -25,6 +25,7 @@ from trustwarden.cli.scan import scan_exit_code
 from trustwarden.errors import ConfigError
 from trustwarden.formats import RenderOptions
 from trustwarden.model import Role, Skipped
+from trustwarden.words import counted
 
 MAX_SUGGESTIONS = 5
 
@@ -68,10 +69,13 @@ def find_role(items: Iterable[Role | Skipped], query: str) -> tuple[Role, list[S
         detail = f"close matches: {', '.join(close)}"
     else:
         n = len(names)
-        detail = f"{n} role name{'' if n == 1 else 's'} in the input, none similar"
+        detail = f"{counted(n, 'role name')} in the input, none similar"
     hint = None
     if skipped:
-        hint = f"{len(skipped)} item(s) of the input could not be read; the role may be among them"
+        hint = (
+            f"{counted(len(skipped), 'item')} of the input could not be read; "
+            "the role may be among them"
+        )
     raise ConfigError(f"no role {query!r} in the input ({detail})", hint=hint)
 
 

@@ -21,10 +21,10 @@ Example (a command that reads the same sources as ``scan``)::
         for item in open_roles(source):  # Role | Skipped, in input order
             ...
 
-Source choice lives in :func:`open_events` (results for ``scan``) and :func:`open_roles`
-(raw roles, for ``explain``/``fix``). Live AWS scanning extends both: add its options to
-:data:`SOURCE_OPTIONS` and fields to :class:`SourceSpec`, and a branch where
-:meth:`SourceSpec.offline` is false.
+Files and the sample are read by :func:`open_roles` (raw roles, for ``explain``/``fix``) and
+:func:`open_events` (results, for ``scan``). Live AWS roles come in elsewhere:
+:func:`trustwarden.cli.live_options.open_scan_events` for ``scan`` and
+:mod:`trustwarden.cli.fix` for ``fix``; ``explain`` reads files only.
 """
 
 from __future__ import annotations
@@ -39,13 +39,13 @@ from typing import Any, TextIO, TypeVar, cast
 
 import click
 
+from trustwarden.config import FAIL_ON_VALUES
 from trustwarden.errors import ConfigError, InputError, PolicyError
 from trustwarden.formats.escape import escape
 from trustwarden.model import Role, RoleResult, Settings, Skipped
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FAIL_ON_CHOICES = ("fail", "warn", "never")
 DEFAULT_FAIL_ON = "fail"
 DEFAULT_FORMAT = "table"
 PROG = "trustwarden"
@@ -273,7 +273,10 @@ def _source_spec(inputs: tuple[Path, ...], sample: bool, account_id: str | None)
 
 NO_SOURCE = ConfigError(
     "nothing to scan: give --input FILE or --sample",
-    hint="live AWS scanning (no --input) is not available in this build",
+    hint=(
+        "this command reads files: export the live roles first, e.g. "
+        "aws iam get-account-authorization-details > authz.json, then --input authz.json"
+    ),
 )
 
 
@@ -443,13 +446,7 @@ def resolve_config(trust: TrustSpec, *, source: SourceSpec, cwd: Path) -> Resolv
     settings = build_settings(
         file_config, trust.trusted_accounts, trust.trusted_orgs, trust.known_accounts
     )
-    fail_on = getattr(file_config, "fail_on", None)
-    fmt = getattr(file_config, "format", None)
-    return ResolvedConfig(
-        settings=settings,
-        fail_on=fail_on if isinstance(fail_on, str) else None,
-        format=fmt if isinstance(fmt, str) else None,
-    )
+    return ResolvedConfig(settings=settings, fail_on=file_config.fail_on, format=file_config.format)
 
 
 # --------------------------------------------------------------------------- other options
@@ -459,7 +456,7 @@ def fail_on_option(command: F) -> F:
     """Add ``--fail-on fail|warn|never``; pass ``fail_on`` (``None`` when not given)."""
     return click.option(
         "--fail-on",
-        type=click.Choice(FAIL_ON_CHOICES),
+        type=click.Choice(FAIL_ON_VALUES),
         default=None,
         help=(
             "Exit 1 when a role is at or above this verdict: fail (default), warn, or never "
@@ -471,16 +468,15 @@ def fail_on_option(command: F) -> F:
 def effective_fail_on(flag: str | None, config: ResolvedConfig) -> str:
     """``--fail-on``, else the config file's ``fail_on``, else ``fail``."""
     value = flag or config.fail_on or DEFAULT_FAIL_ON
-    if value not in FAIL_ON_CHOICES:
+    if value not in FAIL_ON_VALUES:
         raise ConfigError(
-            f"fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}",
+            f"fail_on must be one of {', '.join(FAIL_ON_VALUES)}, not {value!r}",
             hint="check fail_on in the config file",
         )
     return value
 
 
 __all__ = [
-    "FAIL_ON_CHOICES",
     "SOURCE_OPTIONS",
     "TRUST_OPTIONS",
     "AppContext",

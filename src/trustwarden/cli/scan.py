@@ -32,6 +32,7 @@ from trustwarden.errors import ExitCode
 from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
 from trustwarden.model import RoleResult, Skipped, Status
+from trustwarden.words import counted
 
 STATUSES = (Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)
 
@@ -184,20 +185,16 @@ def _say_outcome(
         shown = ", ".join(f"{counts[s.value]} {s.value}" for s in STATUSES)
         extra = f", {skipped} skipped" if skipped else ""
         app.info(
-            f"wrote {format_name} report to {output}: {_count(total, 'role')} ({shown}{extra})"
+            f"wrote {format_name} report to {output}: {counted(total, 'role')} ({shown}{extra})"
         )
     elif code is ExitCode.USAGE and format_name != "table":
         errors = counts[Status.ERROR.value]
         parts = []
         if errors:
-            parts.append(f"{_count(errors, 'role')} could not be evaluated")
+            parts.append(f"{counted(errors, 'role')} could not be evaluated")
         if skipped:
-            parts.append(f"{_count(skipped, 'item')} skipped")
+            parts.append(f"{counted(skipped, 'item')} skipped")
         app.warn(f"{' and '.join(parts)}; see the report")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 __all__ = ["OutputTarget", "scan_command", "scan_exit_code"]

@@ -25,6 +25,7 @@ from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.escape import escape, escape_all
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.rules import RULES
+from trustwarden.words import counted
 
 NARROW_WIDTH = 140  # below this, one block per role instead of a table
 DEFAULT_WIDTH = 120  # when the caller does not know the width (a file, a pipe): blocks
@@ -92,7 +93,7 @@ def fix_lines(result: RoleResult) -> list[str]:
 def summary_text(counts: dict[str, int], skipped: int, *, complete: bool) -> Text:
     """``Scanned N roles: a fail, b warn, c pass, d error; e skipped.``"""
     total = sum(counts.values())
-    text = Text(f"Scanned {total} role{'s' if total != 1 else ''}: ")
+    text = Text(f"Scanned {counted(total, 'role')}: ")
     for i, status in enumerate((Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)):
         if i:
             text.append(", ")

@@ -34,6 +34,7 @@ from trustwarden.sources.aws.organization import (
     read_organization,
 )
 from trustwarden.sources.aws.session import AwsContext, EventHooks, assume, make_session
+from trustwarden.words import counted
 
 DEFAULT_WORKERS = 8
 DEFAULT_ENRICH_WORKERS = 8
@@ -306,7 +307,7 @@ class LiveScan:
         except Exception as exc:
             if not is_aws_failure(exc):
                 raise
-            reason = f"listing roles failed after {len(results)} roles: {describe(exc)}"
+            reason = f"listing roles failed after {counted(len(results), 'role')}: {describe(exc)}"
             tail.append(Skipped(f"account {target.account_id}", reason, target.account_id))
         if run.enrich_pool is not None and results:
             results = enrich_results(

@@ -58,7 +58,7 @@ class AwsContext:
     profile: str | None = None
     session_name: str = SESSION_NAME_PREFIX
     hooks: tuple[tuple[str, Callable[..., Any]], ...] = field(default=())
-    # Temporary credentials of a member account (see :func:`enter`); never shown in repr.
+    # Temporary credentials of a member account (see :func:`assume`); never shown in repr.
     credentials: Credentials | None = field(default=None, repr=False)
 
     def client(self, service: str) -> Any:
