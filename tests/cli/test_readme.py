@@ -7,13 +7,16 @@ After changing an option, rewrite the --help texts quoted in docs/cli.md with
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
+import shlex
 from pathlib import Path
 
 import click
 import pytest
 
+from tests.cli.runner import Run, invoke
 from trustwarden.cli.main import cli as cli_group
 from trustwarden.cli.main import main
 from trustwarden.errors import ExitCode
@@ -119,3 +122,92 @@ def test_ci_runs_the_readme_test_command() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert '"$py" -m pytest' in script
     assert "'.[dev]'" in script
+
+
+# --------------------------------------------------------------------------- examples
+
+OUTPUT_BLOCK = re.compile(
+    r"(<!-- output: trustwarden scan --sample -->\n```text\n)(?P<body>.*?)(```\n)", re.S
+)
+EXCERPT_WIDTH = "100"
+
+
+def _sample_scan(tmp_path: Path) -> Run:
+    return invoke(["scan", "--sample"], env={"COLUMNS": EXCERPT_WIDTH}, cwd=tmp_path)
+
+
+def _chunks(text: str) -> list[str]:
+    return [c.strip("\n") for c in text.split("\n\n") if c.strip()]
+
+
+def test_the_output_excerpt_is_what_the_sample_prints(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    match = OUTPUT_BLOCK.search(text)
+    assert match is not None, "README lacks the output excerpt of `trustwarden scan --sample`"
+    printed = _chunks(_sample_scan(tmp_path).out)
+    quoted = _chunks(match["body"])
+    if UPDATE:  # keep the same roles (their first lines), re-rendered; then the summary
+        heads = [q.splitlines()[0].split()[1] for q in quoted[:-1]]
+        fresh = [c for c in printed if len(c.split()) > 1 and c.split()[1] in heads]
+        body = "\n\n".join([*fresh, printed[-1]]) + "\n"
+        README.write_text(text[: match.start("body")] + body + text[match.end("body") :])
+        quoted = _chunks(body)
+    assert quoted, "the excerpt is empty"
+    for chunk in quoted:
+        assert chunk in printed, f"not what `trustwarden scan --sample` prints:\n{chunk}"
+    assert quoted[-1] == printed[-1], "the excerpt ends with the summary lines"
+
+
+def _example_commands() -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    lines = [
+        line.split("  #")[0].strip()
+        for block in re.findall(r"```sh\n(.*?)```", text, re.S)
+        for line in block.splitlines()
+    ]
+    return [line for line in lines if line.startswith("trustwarden ")]
+
+
+def test_the_readme_has_examples_for_every_command() -> None:
+    used = {shlex.split(c)[1] for c in _example_commands()}
+    assert set(listed_commands()) - {"trustwarden"} <= {f"trustwarden {u}" for u in used}
+
+
+@pytest.mark.parametrize("command", _example_commands())
+def test_every_example_parses(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = shlex.split(command)[1:]
+    monkeypatch.chdir(tmp_path)
+    for option, value in itertools.pairwise(args):
+        if option in ("--input", "--known-accounts"):  # files the reader would have
+            (tmp_path / value).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / value).write_text("{}", encoding="utf-8")
+    with click.Context(cli_group, info_name="trustwarden", obj=None) as ctx:
+        sub = cli_group.get_command(ctx, args[0])
+        assert sub is not None, command
+        sub.make_context(args[0], args[1:], parent=ctx).close()  # UsageError if stale
+
+
+@pytest.mark.parametrize("command", [c for c in _example_commands() if "--sample" in c])
+def test_offline_examples_work_as_pasted(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # --output report.json lands here
+    run = invoke(shlex.split(command)[1:], env={}, cwd=tmp_path)
+    # 2 without an error message: a role of the sample could not be evaluated (exit codes)
+    assert run.code in (0, 1, 2), (command, run.err)
+    assert "error:" not in run.err, run.err
+
+
+def test_the_quick_start_says_what_the_sample_exits_with(tmp_path: Path) -> None:
+    section = _section(README.read_text(encoding="utf-8"), "Quick start")
+    code = _sample_scan(tmp_path).code
+    assert f"exits with code {code}" in " ".join(section.split())
+
+
+def test_witness_is_defined_before_its_first_use() -> None:
+    text = README.read_text(encoding="utf-8")
+    first = re.search(r"witness", text, re.I)
+    assert first is not None
+    assert text[first.start() - 2 : first.end() + 3] == "**witness**:"
