@@ -15,6 +15,7 @@ from rich.progress import (
 )
 
 from trustwarden.sources.aws.scanner import ProgressCallback, ScanProgress
+from trustwarden.words import counted
 
 T = TypeVar("T")
 
@@ -25,7 +26,7 @@ def make_progress(stream: TextIO) -> Progress:
         TextColumn("scanning accounts"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[roles]} roles, {task.fields[errors]} errors"),
+        TextColumn("{task.fields[roles]}, {task.fields[errors]}"),
         TimeElapsedColumn(),
         console=Console(file=stream),
         transient=True,
@@ -42,15 +43,17 @@ def with_progress(
     The bar disappears when the stream ends, is closed, or is interrupted.
     """
     progress = make_progress(stream)
-    task = progress.add_task("scan", total=total, roles=0, errors=0)
+    task = progress.add_task(
+        "scan", total=total, roles=counted(0, "role"), errors=counted(0, "error")
+    )
 
     def update(now: ScanProgress) -> None:
         progress.update(
             task,
             total=now.accounts_total,
             completed=now.accounts_done,
-            roles=now.roles_seen,
-            errors=now.errors,
+            roles=counted(now.roles_seen, "role"),
+            errors=counted(now.errors, "error"),
         )
 
     progress.start()
