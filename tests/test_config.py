@@ -85,9 +85,36 @@ def test_explicit_path_must_exist(tmp_path: Path) -> None:
         load_config(tmp_path / "missing.toml", tmp_path)
 
 
-def test_cwd_config_that_is_a_directory_is_ignored(tmp_path: Path) -> None:
-    (tmp_path / ".trustwarden.toml").mkdir()
-    assert load_config(None, tmp_path) == FileConfig()
+@pytest.mark.parametrize("name", [".trustwarden.toml", "pyproject.toml"])
+def test_cwd_config_that_is_a_directory_is_an_error(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).mkdir()
+    with pytest.raises(ConfigError, match=rf"{name}: a directory, not a configuration file"):
+        load_config(None, tmp_path)
+
+
+@pytest.mark.parametrize("name", [".trustwarden.toml", "pyproject.toml"])
+def test_cwd_config_that_is_a_broken_symlink_is_an_error(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).symlink_to(tmp_path / "gone.toml")
+    with pytest.raises(ConfigError, match=rf"{name}: a broken symbolic link"):
+        load_config(None, tmp_path)
+
+
+def test_explicit_config_that_is_a_directory_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="a directory, not a configuration file"):
+        load_config(tmp_path, tmp_path)
+
+
+def test_a_symlink_to_a_config_file_is_read(tmp_path: Path) -> None:
+    target = write(tmp_path / "real.toml", 'fail_on = "warn"\n')
+    (tmp_path / ".trustwarden.toml").symlink_to(target)
+    assert load_config(None, tmp_path).fail_on == "warn"
+
+
+@pytest.mark.parametrize("nesting", ["[" * 5000 + "]" * 5000, "{a=" * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_toml_is_a_config_error(tmp_path: Path, nesting: str) -> None:
+    write(tmp_path / ".trustwarden.toml", f"trusted_accounts = {nesting}\n")
+    with pytest.raises(ConfigError, match=r"\.trustwarden\.toml: invalid TOML: nested too deeply"):
+        load_config(None, tmp_path)
 
 
 # --------------------------------------------------------------------------- file errors

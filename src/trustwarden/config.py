@@ -87,17 +87,17 @@ def validate_org_id(value: object) -> str:
 def load_config(path: Path | None, cwd: Path) -> FileConfig:
     """Read the configuration: ``path`` if given, else the files in ``cwd`` (see module doc)."""
     if path is not None:
-        if not path.is_file():
+        if not _is_config_file(path):
             raise ConfigError(f"{path}: configuration file not found")
         table = _read_toml(path)
         if path.name == PYPROJECT:
             return _from_table(_tool_table(table, path) or {}, path)
         return _from_table(table, path)
     own = cwd / CONFIG_FILE
-    if own.is_file():
+    if _is_config_file(own):
         return _from_table(_read_toml(own), own)
     pyproject = cwd / PYPROJECT
-    if pyproject.is_file():
+    if _is_config_file(pyproject):
         tool = _tool_table(_read_toml(pyproject), pyproject)
         if tool is not None:
             return _from_table(tool, pyproject)
@@ -143,12 +143,31 @@ def _known_accounts(config: FileConfig, flag: Path | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- internals
 
 
+def _is_config_file(path: Path) -> bool:
+    """True for a regular file (through symlinks), False when nothing is there.
+
+    Anything else there (a directory, a broken symlink, a FIFO) is a :class:`ConfigError`:
+    a configuration that is silently not read changes verdicts without a word.
+    """
+    if path.is_file():
+        return True
+    if path.is_symlink() and not path.exists():
+        raise ConfigError(f"{path}: a broken symbolic link, not a configuration file")
+    if path.is_dir():
+        raise ConfigError(f"{path}: a directory, not a configuration file")
+    if path.exists():
+        raise ConfigError(f"{path}: not a regular file")
+    return False
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     text = read_utf8(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # the message names line and column
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays/tables
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def _tool_table(table: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:

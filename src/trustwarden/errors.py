@@ -14,7 +14,8 @@ class ExitCode(IntEnum):
     AWS_ACCESS = 3  # AWS credentials or access error
     FIX_ROLLED_BACK = 4  # a fix failed and was rolled back
     ROLLBACK_INCOMPLETE = 5  # a rollback could not restore everything
-    INTERRUPTED = 130  # Ctrl-C
+    INTERRUPTED = 130  # Ctrl-C (SIGINT)
+    TERMINATED = 143  # SIGTERM (128 + 15)
 
 
 class TrustwardenError(Exception):
@@ -32,6 +33,14 @@ class TrustwardenError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises ``KeyboardInterrupt`` and handled the same way."""
+
+
+class OutputError(TrustwardenError):
+    """Standard output is closed or cannot be written (a full disk, a closed descriptor)."""
 
 
 class ConfigError(TrustwardenError):

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import boto3
 import pytest
 
 from tests.aws.helpers import TRUST_OTHER_ACCOUNT, TRUST_SERVICE, create_roles, seed_org
-from tests.aws.proxy import slow_proxy
+from tests.aws.proxy import proxy, slow_proxy
 from tests.moto_server import MotoServer
 from trustwarden.cli.main import main
 
@@ -134,47 +135,141 @@ def test_progress_bar_only_on_terminal_and_not_quiet(moto_env: MotoServer, tmp_p
     assert "scanning accounts" not in plain
 
 
-def test_ctrl_c_exits_130_with_what_finished(moto_env: MotoServer) -> None:
+# The child starts with SIGINT as an interactive shell gives it, even when pytest runs where
+# SIGINT is ignored (nohup, a background job): Python keeps an inherited SIG_IGN.
+CHILD = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from trustwarden.cli.main import entry_point; entry_point()"
+)
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """``trustwarden ARGS`` as a real process, unbuffered, with pipes for stdout and stderr."""
+    return subprocess.Popen(
+        [sys.executable, "-u", "-c", CHILD, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**env, "PYTHONPATH": str(SRC)},
+        text=True,
+    )
+
+
+def read_until_result(proc: subprocess.Popen[str]) -> list[str]:
+    """Lines of stdout up to and including the first result (at most 60 s)."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if '"role_arn"' in line:
+            break
+    return lines
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """The rest of stdout and all of stderr, once the process has exited.
+
+    Reads through the same buffered stream as :func:`read_until_result`
+    (``communicate()`` would skip its read-ahead).
+    """
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    return out, err
+
+
+@pytest.mark.parametrize("parent_sigint", ["default", "ignored"])
+def test_ctrl_c_exits_130_with_what_finished(moto_env: MotoServer, parent_sigint: str) -> None:
     org = seed_org(20, 2)
     with slow_proxy(moto_env.endpoint, 0.05) as proxy:
-        env = {**os.environ, "AWS_ENDPOINT_URL": proxy, "PYTHONPATH": str(SRC)}
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-u",
-                "-c",
-                "from trustwarden.cli.main import entry_point; entry_point()",
-                "scan",
-                "--organization",
-                "--workers",
-                "1",
-                "--format",
-                "json",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
-        assert proc.stdout is not None
-        lines: list[str] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if '"role_arn"' in line:
-                proc.send_signal(signal.SIGINT)
-                break
-        # Read through the same buffered stream (communicate() would skip its read-ahead).
-        rest = proc.stdout.read()
-        assert proc.stderr is not None
-        err = proc.stderr.read()
-        proc.wait(timeout=60)
+        env = {**os.environ, "AWS_ENDPOINT_URL": proxy}
+        previous = signal.getsignal(signal.SIGINT)
+        if parent_sigint == "ignored":  # as under nohup or in a background job
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            proc = spawn(["scan", "--organization", "--workers", "1", "--format", "json"], env)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        lines = read_until_result(proc)
+        proc.send_signal(signal.SIGINT)
+        rest, err = finish(proc)
     report = json.loads("".join(lines) + rest)
     assert proc.returncode == 130
     assert report["run"]["complete"] is False
     assert 0 < len(report["results"]) < 3 * len(org.members)
     assert "interrupted" in err
+    assert "Traceback" not in err
+
+
+class SlowAfterFirstListing:
+    """A proxy delay: the first ListRoles is quick, every later one takes ``seconds``.
+
+    :attr:`slow` is set when the first slow one arrives (the scan is then waiting on it).
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.listings = 0
+        self.slow = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, action: str) -> float:
+        if action != "ListRoles":
+            return 0.0
+        with self._lock:
+            self.listings += 1
+            if self.listings == 1:
+                return 0.0
+        self.slow.set()
+        return self.seconds
+
+
+@pytest.mark.parametrize("signals", [1, 2], ids=["once", "twice"])
+def test_ctrl_c_does_not_wait_for_calls_in_flight(moto_env: MotoServer, signals: int) -> None:
+    """A 12 s ListRoles is in flight when Ctrl-C comes: exit 130 within the 2 s grace."""
+    seed_org(3, 1, management_roles=1)
+    with proxy(moto_env.endpoint, delay=SlowAfterFirstListing(12.0)) as url:
+        env = {**os.environ, "AWS_ENDPOINT_URL": url}
+        proc = spawn(["scan", "--organization", "--workers", "1", "--format", "json"], env)
+        lines = read_until_result(proc)
+        assert lines, "no result before the slow listing"
+        proc.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        if signals == 2:
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)
+        out, err = finish(proc)
+        elapsed = time.monotonic() - start
+    assert proc.returncode == 130
+    assert elapsed < 6.0  # the grace is 2 s; without it, the 12 s call is waited for
+    assert "Traceback" not in err
+    assert "KeyboardInterrupt" not in err
+    assert json.loads("".join(lines) + out)["run"]["complete"] is False
+
+
+def test_sigterm_closes_the_report_and_leaves_no_temporary_file(
+    moto_env: MotoServer, tmp_path: Path
+) -> None:
+    seed_org(3, 1, management_roles=1)
+    report = tmp_path / "report.json"
+    delay = SlowAfterFirstListing(12.0)
+    with proxy(moto_env.endpoint, delay=delay) as url:
+        env = {**os.environ, "AWS_ENDPOINT_URL": url}
+        args = ["scan", "--organization", "--workers", "1", "--format", "json"]
+        proc = spawn([*args, "--output", str(report)], env)
+        assert delay.slow.wait(60)  # one account is done, the next one's listing in flight
+        assert list(tmp_path.glob(".report.json.*.tmp"))
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    document = json.loads(report.read_text())
+    assert document["run"]["complete"] is False
+    assert len(document["results"]) >= 1
+    assert "terminated" in err
     assert "Traceback" not in err

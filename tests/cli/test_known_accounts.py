@@ -11,11 +11,12 @@ import pytest
 
 from tests.cli.conftest import RunCli
 from trustwarden.errors import ExitCode
+from trustwarden.formats.json_format import report_schema
 
 KNOWN = Path(__file__).parents[1] / "data" / "known_accounts"
 VENDORS = str(KNOWN / "vendors.yaml")
 ROLES = str(KNOWN / "vendor-roles.json")
-SCHEMA = json.loads((Path(__file__).parents[1] / "formats" / "report.schema.json").read_text())
+SCHEMA = json.loads(report_schema())
 # A copy of fwdcloudsec/known_aws_accounts (Apache-2.0) on the team's machines; not bundled.
 SHARED_LIST = Path("/work/shared/data/known_aws_accounts/accounts.yaml")
 DATADOG = "464622532012"

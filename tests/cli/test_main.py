@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 from collections.abc import Iterator
 
@@ -196,3 +197,31 @@ def test_click_abort_exits_130(cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(scan_module, "resolve_config", abort)
     assert cli("scan", "--input", data("estate.json")).code == 130
+
+
+class _Unwritable(io.StringIO):
+    """A stream on a full disk."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_stdout_is_one_line_and_exit_2() -> None:
+    err = io.StringIO()
+    args = ["scan", "--input", data("estate.json"), "--format", "json"]
+    code = main(args, stdout=_Unwritable(), stderr=err, env={})
+    assert code == ExitCode.USAGE
+    assert err.getvalue() == (
+        "trustwarden: error: cannot write to standard output: No space left on device\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["scan", "--input", data("estate.json")], ExitCode.FINDINGS),
+        (["scan", "--input", "/nonexistent/roles.json"], ExitCode.USAGE),
+    ],
+)
+def test_an_unwritable_stderr_keeps_the_exit_code(args: list[str], code: ExitCode) -> None:
+    assert main(args, stdout=io.StringIO(), stderr=_Unwritable(), env={}) == code

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import data
 
 ENTRY = [sys.executable, "-c", "from trustwarden.cli.main import entry_point; entry_point()"]
@@ -72,3 +74,39 @@ def test_process_exit_codes_and_streams(tmp_path: Path) -> None:
     assert bad.stdout == ""
     assert bad.stderr.startswith("trustwarden: error: Invalid value for '--input'")
     assert "Traceback" not in bad.stderr
+
+
+def _shell(redirect: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``trustwarden ARGS`` started by a shell with ``redirect`` (e.g. ``2>&-``)."""
+    return subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirect}', "sh", *ENTRY, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("scan", "--input", data("estate.json")), 1),  # findings
+        (("scan", "--input", "/nonexistent/roles.json"), 2),  # usage error
+        (("scan", "--input", data("estate.json"), "--format", "nope"), 2),
+    ],
+)
+def test_closed_stderr_keeps_the_exit_code(args: tuple[str, ...], code: int) -> None:
+    done = _shell("2>&-", *args)
+    assert done.returncode == code
+
+
+@pytest.mark.parametrize("redirect", [">&-", ">/dev/full"], ids=["closed", "full"])
+def test_stdout_closed_or_full_is_one_line_and_exit_2(redirect: str) -> None:
+    if redirect == ">/dev/full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    done = _shell(redirect, "scan", "--input", data("estate.json"), "--format", "json")
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("trustwarden: error: cannot write to standard output: ")
+    assert "internal error" not in done.stderr

@@ -161,7 +161,7 @@ def test_the_output_excerpt_is_what_the_sample_prints(tmp_path: Path) -> None:
 def _example_commands() -> list[str]:
     text = README.read_text(encoding="utf-8")
     lines = [
-        line.split("  #")[0].strip()
+        re.split(r"  #| [>|] ", line)[0].strip()  # no comment, redirection or pipe
         for block in re.findall(r"```sh\n(.*?)```", text, re.S)
         for line in block.splitlines()
     ]

@@ -17,11 +17,12 @@ from trustwarden.cli.options import SourceSpec
 from trustwarden.cli.scan import scan_exit_code
 from trustwarden.engine import Request, evaluate_request
 from trustwarden.errors import ExitCode
+from trustwarden.formats.json_format import report_schema
 from trustwarden.model import Settings, Skipped, Witness
 from trustwarden.policy import decode_document, parse_policy
 from trustwarden.sources.sample import sample_paths
 
-SCHEMA = json.loads((Path(__file__).parents[1] / "formats" / "report.schema.json").read_text())
+SCHEMA = json.loads(report_schema())
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ESTATE_ORDER = [
     "PartnerAccess",
@@ -286,7 +287,8 @@ def test_unknown_format_in_config_file(cli: RunCli, tmp_path: Path) -> None:
     run = cli("scan", "--input", data("estate.json"))
     assert run.code == 2
     assert run.err == (
-        "trustwarden: error: unknown format 'jsno' (known: table, json)\nhint: did you mean json?\n"
+        "trustwarden: error: unknown format 'jsno' "
+        "(known: table, json, sarif, asff, ocsf, csv, junit, html)\nhint: did you mean json?\n"
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -23,10 +22,10 @@ from tests.formats.builders import (
     warn_result,
 )
 from trustwarden.formats import RunInfo, render_report
-from trustwarden.formats.json_format import JsonReportWriter, result_to_json
+from trustwarden.formats.json_format import JsonReportWriter, report_schema, result_to_json
 from trustwarden.model import Report, RoleResult, Settings, Severity, Status
 
-SCHEMA = json.loads((Path(__file__).parent / "report.schema.json").read_text())
+SCHEMA = json.loads(report_schema())
 
 
 def render(report: Report, settings: Settings | None = None) -> str:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import jsonschema
 
 from tests.formats.builders import OUTSIDER, fail_result, pass_result, warn_result
 from trustwarden.formats import render_report
-from trustwarden.formats.json_format import finding_owners, result_to_json
+from trustwarden.formats.json_format import finding_owners, report_schema, result_to_json
 from trustwarden.model import Finding, Report, Settings, Status
 
-SCHEMA = json.loads((Path(__file__).parent / "report.schema.json").read_text())
+SCHEMA = json.loads(report_schema())
 OTHER = "123412341234"
 
 

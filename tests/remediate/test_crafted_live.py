@@ -77,7 +77,9 @@ def test_rollback_messages_about_a_crafted_journal_are_escaped(
     journal.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     for args in ((), ("--dry-run",), ("--role", "nope\x1b[2K\u202e")):
         run = run_cli("rollback", str(journal), *args, cwd=tmp_path)
-        assert run.code == 2, run.err
+        # Unless --role selects nothing, the role in this account is looked up: moto cannot
+        # answer for a name with control characters (an unreadable answer): exit 5.
+        assert run.code == (2 if "--role" in args else 5), run.err
         for text in (run.out, run.err):
             assert [c for c in unsafe_chars(text) if c != "\n"] == []
             assert not any(line.startswith("forged") for line in text.splitlines())

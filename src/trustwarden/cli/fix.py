@@ -142,14 +142,12 @@ def make_live_context(live: LiveFixSpec) -> Any:
 
 def live_roles(ctx: Any) -> Iterator[Role]:
     """Every role of the context's account (ListRoles); AWS failures → :class:`AwsAccessError`."""
-    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
-
     from trustwarden.sources.aws.account import iter_roles  # noqa: PLC0415
-    from trustwarden.sources.aws.faults import to_access_error  # noqa: PLC0415
+    from trustwarden.sources.aws.faults import AWS_ERRORS, to_access_error  # noqa: PLC0415
 
     try:
         yield from iter_roles(ctx)
-    except (BotoCoreError, ClientError) as exc:
+    except AWS_ERRORS as exc:
         raise to_access_error(exc, doing=f"listing the roles of {ctx.account_id}") from None
 
 

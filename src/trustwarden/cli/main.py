@@ -8,10 +8,14 @@ Exit codes (see :class:`~trustwarden.errors.ExitCode` and the README):
 * a :class:`~trustwarden.errors.TrustwardenError` → its ``exit_code``, with
   ``trustwarden: error: <message>`` and an optional ``hint: ...`` line on stderr;
 * a usage error (unknown option, bad value, missing argument) → 2;
-* Ctrl-C → 130;
-* the reader of our output went away (broken pipe) → 2, silently;
+* Ctrl-C → 130, SIGTERM → 143 (the console script turns SIGTERM into
+  :class:`~trustwarden.errors.Terminated`, a ``KeyboardInterrupt``, so cleanup is the same);
+* the reader of our output went away (broken pipe) → 2, silently; standard output closed
+  or full → 2, one line; standard error closed → the same codes, silently;
+* an exception of the AWS client libraries that no command caught → 3, described without
+  anything from the answer (:mod:`trustwarden.redact`);
 * any other exception is a bug → one ``internal error`` line and 2 (``--debug`` adds the
-  traceback).
+  traceback, with exception messages passed through the same redaction).
 """
 
 from __future__ import annotations
@@ -21,19 +25,24 @@ import importlib
 import importlib.util
 import logging
 import os
+import signal
 import sys
-import traceback
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from types import FrameType
+from typing import Any, NoReturn, TextIO
 
 import click
 
 from trustwarden import __version__
 from trustwarden.cli.options import PROG, AppContext
-from trustwarden.errors import ExitCode, TrustwardenError
+from trustwarden.cli.streams import guard_stderr, guard_stdout, unwrap
+from trustwarden.errors import ExitCode, OutputError, Terminated, TrustwardenError
 from trustwarden.formats.escape import escape_lines
+from trustwarden.redact import exception_text, format_traceback, from_aws_library
 
 # name -> "module:attribute" of a click command, imported on first use.
 LAZY_COMMANDS: dict[str, str] = {
@@ -42,6 +51,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "fix": "trustwarden.cli.fix:fix_command",
     "rollback": "trustwarden.cli.rollback:rollback_command",
     "rules": "trustwarden.cli.rules:rules_command",
+    "schema": "trustwarden.cli.schema:schema_command",
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {
@@ -131,7 +141,7 @@ def cli(debug: bool) -> None:
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/input error or a role that
     could not be evaluated, 3 AWS access error, 4 fix failed and was rolled back, 5 rollback
-    incomplete, 130 interrupted.
+    incomplete, 130 interrupted (143 on SIGTERM).
     """
     del debug  # read before parsing by main(), so errors during parsing honour it too
 
@@ -151,8 +161,8 @@ def main(
     and ``cwd`` exist for tests. ``SOURCE_DATE_EPOCH`` in ``env`` fixes report timestamps.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    out = stdout if stdout is not None else sys.stdout
-    err = stderr if stderr is not None else sys.stderr
+    out = guard_stdout(stdout if stdout is not None else sys.stdout)
+    err = guard_stderr(stderr if stderr is not None else sys.stderr)
     environ = dict(os.environ if env is None else env)
     debug = "--debug" in args[: args.index("--")] if "--" in args else "--debug" in args
     debug = debug or environ.get("TRUSTWARDEN_DEBUG", "") not in ("", "0")
@@ -167,10 +177,15 @@ def main(
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             result = cli.main(args=args, prog_name=PROG, standalone_mode=False, obj=app)
+            out.flush()  # a full disk shows here, while errors can still be reported
         return _as_exit_code(result)
+    except OutputError as exc:
+        app.error(exc.message, exc.hint)
+        _silence_stdout(unwrap(out))
+        return int(exc.exit_code)
     except TrustwardenError as exc:
         app.error(exc.message, exc.hint)
-        _maybe_traceback(app)
+        _maybe_traceback(app, exc)
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
@@ -181,20 +196,27 @@ def main(
     except click.ClickException as exc:
         app.error(_one_line(exc.format_message()))
         return int(ExitCode.USAGE)
-    except (KeyboardInterrupt, click.Abort):
+    except (KeyboardInterrupt, click.Abort) as exc:
+        if isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated):
+            app.error("terminated")
+            return int(ExitCode.TERMINATED)
         app.error("interrupted")
         return int(ExitCode.INTERRUPTED)
     except (OutputClosedError, BrokenPipeError):
-        _silence_stdout(out)
+        _silence_stdout(unwrap(out))
         return int(ExitCode.USAGE)
     except SystemExit as exc:  # a library called sys.exit(); keep its code
         return exc.code if isinstance(exc.code, int) else int(ExitCode.USAGE)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no tracebacks
+        if from_aws_library(exc):  # an AWS failure no command caught: an access error
+            app.error(f"talking to AWS: {exception_text(exc)}")
+            _maybe_traceback(app, exc)
+            return int(ExitCode.AWS_ACCESS)
         app.error(
-            f"internal error: {type(exc).__name__}: {exc}",
+            f"internal error: {exception_text(exc)}",
             "this is a bug in trustwarden; rerun with --debug for the traceback and report it",
         )
-        _maybe_traceback(app)
+        _maybe_traceback(app, exc)
         return int(ExitCode.USAGE)
 
 
@@ -211,9 +233,9 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-def _maybe_traceback(app: AppContext) -> None:
-    if app.debug:  # the exception's message may quote input: escape it for the terminal
-        app.stderr.write(escape_lines(traceback.format_exc()))
+def _maybe_traceback(app: AppContext, exc: BaseException) -> None:
+    if app.debug:  # redacted, and escaped: the messages may quote input
+        app.stderr.write(escape_lines(format_traceback(exc)))
         app.stderr.flush()
 
 
@@ -232,9 +254,9 @@ def _enable_debug_logging(stream: TextIO) -> None:
     logger.setLevel(logging.DEBUG)
 
 
-def _silence_stdout(out: TextIO) -> None:
-    """After a broken pipe, point the real stdout at /dev/null so the exit flush is quiet."""
-    if out is not sys.__stdout__ or sys.__stdout__ is None:
+def _silence_stdout(out: TextIO | None) -> None:
+    """After a failed write, point the real stdout at /dev/null so the exit flush is quiet."""
+    if out is None or out is not sys.__stdout__:
         return
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -242,9 +264,71 @@ def _silence_stdout(out: TextIO) -> None:
         os.close(devnull)
 
 
-def entry_point() -> None:
-    """The console script: ``sys.exit(main())``."""
-    sys.exit(main())
+#: After an interrupted run, how long worker threads (an interrupted live scan's in-flight
+#: AWS calls) may take before the process leaves without them.
+EXIT_GRACE_SECONDS = 2.0
+
+
+def entry_point() -> NoReturn:
+    """The console script: ``main()`` with SIGTERM handled like Ctrl-C, then a prompt exit."""
+    _catch_signals()
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # a signal before main() could map it
+        code = ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
+    _leave(int(code))
+
+
+def _catch_signals() -> None:
+    """SIGINT/SIGTERM while ``main()`` runs.
+
+    The first raises ``KeyboardInterrupt`` (SIGTERM: :class:`Terminated`), so the report is
+    closed and temporary files removed as for Ctrl-C; the second is ignored while that
+    cleanup runs (no traceback from an interrupted cleanup); a third exits at once. A signal
+    the process inherited as ignored (a background job's SIGINT) stays ignored.
+    """
+    seen: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del frame
+        seen.append(signum)
+        first = seen[0]
+        if len(seen) == 1:
+            raise Terminated if first == signal.SIGTERM else KeyboardInterrupt
+        if len(seen) > 2:  # the cleanup is stuck: leave now
+            os._exit(ExitCode.TERMINATED if first == signal.SIGTERM else ExitCode.INTERRUPTED)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, handler)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with ``code``, waiting at most :data:`EXIT_GRACE_SECONDS` for other threads.
+
+    Worker threads still busy after an interrupt would otherwise hold the process until their
+    AWS calls end; a signal during the wait leaves at once.
+    """
+
+    def now(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        os._exit(code)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, now)
+    deadline = time.monotonic() + EXIT_GRACE_SECONDS
+    me = threading.current_thread()
+    busy = [t for t in threading.enumerate() if t is not me and not t.daemon]
+    for thread in busy:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in busy):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 __all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "entry_point", "main"]

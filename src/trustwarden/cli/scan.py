@@ -2,8 +2,8 @@
 
 The command is a thin loop: resolve settings, open the source (set-up errors surface before
 any output), open the output, then stream each event to the format's writer while counting
-verdicts for the exit code. Ctrl-C closes the report with what was finished (marked
-incomplete) and exits 130.
+verdicts for the exit code. Ctrl-C (or SIGTERM) closes the report with what was finished
+(marked incomplete) and exits 130 (143).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from trustwarden.cli.options import (
     resolve_config,
     trust_options,
 )
-from trustwarden.errors import ExitCode
+from trustwarden.errors import ExitCode, Terminated
 from trustwarden.files import OutputFile, stream_alias
 from trustwarden.formats import RenderOptions, RunInfo, format_names, get_format
 from trustwarden.model import RoleResult, Skipped, Status
@@ -132,6 +132,7 @@ def scan_command(
         options = RenderOptions(
             color=output is None and app.wants_color(app.stdout),
             width=app.width(app.stdout) if output is None else None,
+            region=live.region or app.env.get("AWS_REGION") or app.env.get("AWS_DEFAULT_REGION"),
         )
         run = RunInfo(
             tool_version=__version__, settings=opened.settings, started_at=app.timestamp()
@@ -141,7 +142,7 @@ def scan_command(
         skipped = 0
         # The table on a terminal lists skipped items itself; elsewhere say so on stderr too.
         echo_skipped = not quiet and not (fmt.name == "table" and to_terminal)
-        complete = True
+        stopped: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (Terminated)
         try:
             for event in opened.events:
                 if isinstance(event, Skipped):
@@ -152,17 +153,20 @@ def scan_command(
                 elif isinstance(event, RoleResult):
                     writer.add_result(event)
                     counts[event.status.value] += 1
-        except KeyboardInterrupt:
-            complete = False
+        except KeyboardInterrupt as exc:
+            stopped = exc
             close = getattr(opened.events, "close", None)
             if callable(close):
                 close()  # stops a live scan's workers
-        writer.close(finished_at=app.timestamp(), complete=complete)
+        writer.close(finished_at=app.timestamp(), complete=stopped is None)
         target.commit()
     except BaseException:
         target.discard()
         raise
-    if not complete:
+    if stopped is not None:
+        if isinstance(stopped, Terminated):
+            app.error("terminated: the report holds the roles finished so far")
+            return ExitCode.TERMINATED
         app.error("interrupted: the report holds the roles finished so far")
         return ExitCode.INTERRUPTED
     code = scan_exit_code(counts, skipped, threshold)

@@ -5,7 +5,7 @@ at a time (``add_result``/``add_skipped``) and finish with ``close``, so a forma
 stream (JSON) never holds the whole report; one that cannot (the table) buffers. Writers
 are pure renderings: they never decide exit codes, read the clock or talk to AWS.
 
-To add a format (SARIF, ASFF, OCSF, CSV, HTML, ...), write a module with a factory that
+To add a format, write a module with a factory that
 matches :data:`WriterFactory` and add one :class:`Format` line to :data:`FORMATS` (or call
 :func:`register_format`). The module is imported only when the format is used.
 """
@@ -34,10 +34,15 @@ class RunInfo:
 
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
-    """Presentation choices made by the caller (the CLI decides them from the terminal)."""
+    """Presentation choices made by the caller (the CLI decides them from the terminal).
+
+    ``region`` is the AWS region findings are reported in where a format needs one (ASFF's
+    ``ProductArn``); formats fall back to ``us-east-1``.
+    """
 
     color: bool = False
     width: int | None = None
+    region: str | None = None
 
 
 class ReportWriter(Protocol):
@@ -94,6 +99,48 @@ register_format(
         name="json",
         description="machine-readable JSON, schema_version 1, streamed",
         factory="trustwarden.formats.json_format:JsonReportWriter",
+    )
+)
+register_format(
+    Format(
+        name="sarif",
+        description="SARIF 2.1.0 for GitHub code scanning",
+        factory="trustwarden.formats.sarif:SarifReportWriter",
+    )
+)
+register_format(
+    Format(
+        name="asff",
+        description="AWS Security Finding Format for securityhub:BatchImportFindings",
+        factory="trustwarden.formats.asff:AsffReportWriter",
+    )
+)
+register_format(
+    Format(
+        name="ocsf",
+        description="OCSF 1.5 Detection Findings (as Prowler's json-ocsf)",
+        factory="trustwarden.formats.ocsf:OcsfReportWriter",
+    )
+)
+register_format(
+    Format(
+        name="csv",
+        description="one row per finding, for spreadsheets",
+        factory="trustwarden.formats.csv_format:CsvReportWriter",
+    )
+)
+register_format(
+    Format(
+        name="junit",
+        description="JUnit XML for CI systems, one test case per role",
+        factory="trustwarden.formats.junit:JunitReportWriter",
+    )
+)
+register_format(
+    Format(
+        name="html",
+        description="one self-contained HTML page (no network)",
+        factory="trustwarden.formats.html:HtmlReportWriter",
     )
 )
 

@@ -14,11 +14,15 @@ Layout (fields marked * are optional)::
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
                   "findings": [{"code", "title"*, "status", "statement", "statement_index",
                                 "principals", "message", "witness"*, "owners"*, "notes",
-                                "help_uri"*}],
+                                "help_uri"*, "remediation"*, "compliance"*}],
                   "error"* (status error only), "origin", "fingerprint"*}],
      "skipped": [{"what", "reason", "account_id"}],
      "summary": {"fail", "warn", "pass", "error"},
      "run": {"started_at"*, "finished_at"*, "complete", "trusted_accounts", "trusted_orgs"}}
+
+The JSON Schema of this layout ships in the package (:func:`report_schema`, ``trustwarden
+schema``). ``title``, ``help_uri``, ``remediation`` and ``compliance`` come from the rule
+catalog (left out for a code the catalog does not know).
 
 ``owners`` maps the accounts of a finding's principals and witness to their owners' names,
 for the accounts that ``Settings.known_accounts`` names (``--known-accounts``); it is left out
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from importlib import resources
 from typing import Any, TextIO
 
 from trustwarden.formats import RenderOptions, RunInfo
@@ -94,6 +99,8 @@ def finding_to_json(finding: Finding, known: Mapping[str, str] | None = None) ->
     data["notes"] = list(finding.notes)
     if rule is not None:
         data["help_uri"] = rule.help_uri
+        data["remediation"] = rule.remediation
+        data["compliance"] = list(rule.compliance)
     return data
 
 
@@ -155,6 +162,11 @@ def skipped_to_json(skipped: Skipped) -> dict[str, Any]:
 def tool_to_json(version: str) -> dict[str, str]:
     """The ``tool`` object."""
     return {"name": TOOL_NAME, "version": version}
+
+
+def report_schema() -> str:
+    """The JSON Schema of the report (``trustwarden/data/report.schema.json``), as text."""
+    return (resources.files("trustwarden") / "data" / "report.schema.json").read_text("utf-8")
 
 
 def _line(value: object) -> str:
@@ -234,6 +246,7 @@ __all__ = [
     "finding_owners",
     "finding_to_json",
     "origin_to_json",
+    "report_schema",
     "result_to_json",
     "skipped_to_json",
     "tool_to_json",

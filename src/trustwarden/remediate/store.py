@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from trustwarden.errors import PolicyError
 from trustwarden.policy import decode_document
-from trustwarden.sources.aws.faults import describe, error_code, is_credential_problem
+from trustwarden.sources.aws.faults import (
+    AWS_ERRORS,
+    describe,
+    error_code,
+    is_credential_problem,
+)
 
 
 class StoreError(Exception):
@@ -47,7 +50,7 @@ class IamTrustPolicyStore:
         """``GetRole`` and decode its trust policy."""
         try:
             response = self._iam.get_role(RoleName=role_name)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise _store_error(exc) from exc
         try:
             return decode_document(response["Role"]["AssumeRolePolicyDocument"])
@@ -58,9 +61,9 @@ class IamTrustPolicyStore:
         """``UpdateAssumeRolePolicy`` with ``document`` exactly as given."""
         try:
             self._iam.update_assume_role_policy(RoleName=role_name, PolicyDocument=document)
-        except (ClientError, BotoCoreError) as exc:
+        except AWS_ERRORS as exc:
             raise _store_error(exc) from exc
 
 
-def _store_error(exc: ClientError | BotoCoreError) -> StoreError:
+def _store_error(exc: Exception) -> StoreError:
     return StoreError(describe(exc), code=error_code(exc), credentials=is_credential_problem(exc))

@@ -15,12 +15,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from trustwarden.errors import PolicyError
 from trustwarden.model import Arn, Permissions, Role, RoleResult, Settings, Status
 from trustwarden.policy import decode_document
-from trustwarden.sources.aws.faults import describe
+from trustwarden.sources.aws.faults import AWS_ERRORS, describe
 
 Analyzer = Callable[[Role, Settings], RoleResult]
 
@@ -51,7 +49,7 @@ class PolicyDocuments:
                 version = self._iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
                 raw = self._iam.get_policy_version(PolicyArn=arn, VersionId=version)
                 doc = _decoded(raw["PolicyVersion"].get("Document"))
-            except (ClientError, BotoCoreError):
+            except AWS_ERRORS:
                 doc = None
             self._docs[arn] = doc
             return doc
@@ -127,7 +125,7 @@ def _enrich_one(
         return result
     try:
         role = enrich_role(iam, result.role, documents)
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         extra = {**result.role.extra, "enrich_error": describe(exc)}
         return replace(result, role=replace(result.role, extra=extra))
     return analyze(role, settings)

@@ -11,11 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from trustwarden.errors import AwsAccessError, ConfigError
 from trustwarden.model import is_account_id
-from trustwarden.sources.aws.faults import describe
+from trustwarden.sources.aws.faults import AWS_ERRORS, describe
 from trustwarden.sources.aws.session import AwsContext
 
 #: The member role trustwarden assumes by default: a read-only audit role created by the
@@ -103,6 +101,6 @@ def read_organization(ctx: AwsContext, *, client: Any = None) -> Organization:
             if not token:
                 break
             kwargs["NextToken"] = token
-    except (ClientError, BotoCoreError) as exc:
+    except AWS_ERRORS as exc:
         raise AwsAccessError(f"listing the organization: {describe(exc)}", _ORG_HINT) from None
     return Organization(id=org_id, accounts=tuple(sorted(accounts, key=lambda a: a.id)))

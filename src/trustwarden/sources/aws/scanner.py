@@ -24,6 +24,7 @@ from typing import Any
 
 from trustwarden.errors import ConfigError
 from trustwarden.model import Role, RoleResult, Settings, Severity, Skipped, Status
+from trustwarden.redact import exception_text
 from trustwarden.sources.aws.account import iter_roles
 from trustwarden.sources.aws.enrich import Analyzer, enrich_results
 from trustwarden.sources.aws.faults import describe, is_aws_failure
@@ -142,7 +143,7 @@ def _safe_analyze(analyze: Analyzer, role: Role, settings: Settings) -> RoleResu
             role=role,
             status=Status.ERROR,
             severity=Severity.MEDIUM,
-            error=f"internal error while evaluating: {type(exc).__name__}: {exc}",
+            error=f"internal error while evaluating: {exception_text(exc)}",
         )
 
 
@@ -281,7 +282,9 @@ class LiveScan:
         except _EnterError as exc:
             reason = str(exc)
         except Exception as exc:  # noqa: BLE001 - one account never stops the others
-            reason = describe(exc) if is_aws_failure(exc) else f"internal error: {exc!r}"
+            reason = (
+                describe(exc) if is_aws_failure(exc) else f"internal error: {exception_text(exc)}"
+            )
         run.counters.add(done=1, errors=1)
         return [Skipped(what, reason, target.account_id)]
 

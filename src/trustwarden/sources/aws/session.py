@@ -20,13 +20,12 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
-from botocore.exceptions import BotoCoreError, ClientError
 from botocore.utils import parse_timestamp
 
 from trustwarden import __version__
 from trustwarden.errors import ConfigError
 from trustwarden.model import Arn
-from trustwarden.sources.aws.faults import to_access_error
+from trustwarden.sources.aws.faults import AWS_ERRORS, to_access_error
 
 RETRY_MODES = ("standard", "adaptive", "legacy")
 DEFAULT_REGION = "us-east-1"
@@ -170,7 +169,7 @@ def make_session(
             # The AssumeRole answer names the account: no GetCallerIdentity needed.
             return assume(ctx, assume_role_arn, external_id=external_id)
         identity = ctx.client("sts").get_caller_identity()
-    except (BotoCoreError, ClientError) as exc:
+    except AWS_ERRORS as exc:
         doing = f"assuming {assume_role_arn}" if assume_role_arn else "reading AWS credentials"
         raise to_access_error(exc, doing=doing) from None
     arn = str(identity["Arn"])
