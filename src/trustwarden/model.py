@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -136,27 +137,38 @@ class Principal:
     resource: str | None = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        form, account, partition, resource = PrincipalForm.OTHER, None, None, None
-        if self.kind == "*" or (self.kind == "AWS" and self.value == "*"):
-            form = PrincipalForm.WILDCARD
-        elif self.kind != "AWS":
-            pass
-        elif is_account_id(self.value):
-            form, account = PrincipalForm.ACCOUNT, self.value
-        elif UNIQUE_ID_RE.fullmatch(self.value):
-            form = PrincipalForm.UNIQUE_ID
-        elif (parts := parse_aws_principal(self.value)) is not None:
-            partition, service, account, resource = parts
-            form = _arn_form(service, resource)
-        object.__setattr__(self, "form", form)
-        object.__setattr__(self, "account_id", account)
-        object.__setattr__(self, "partition", partition)
-        object.__setattr__(self, "resource", resource)
+        set_field = object.__setattr__
+        form, account, partition, resource = _parse_principal(self.kind, self.value)
+        set_field(self, "form", form)
+        set_field(self, "account_id", account)
+        set_field(self, "partition", partition)
+        set_field(self, "resource", resource)
 
     @classmethod
     def aws(cls, value: str) -> Principal:
         """An ``{"AWS": value}`` entry."""
         return cls("AWS", value)
+
+
+_Parsed = tuple[PrincipalForm, str | None, str | None, str | None]
+
+
+@functools.lru_cache(maxsize=4096)  # estates repeat principals (vendors, SSO, services)
+def _parse_principal(kind: str, value: str) -> _Parsed:
+    """(form, account ID, partition, ARN resource) of a principal entry."""
+    if kind == "*" or (kind == "AWS" and value == "*"):
+        return PrincipalForm.WILDCARD, None, None, None
+    if kind != "AWS":
+        return PrincipalForm.OTHER, None, None, None
+    if is_account_id(value):
+        return PrincipalForm.ACCOUNT, value, None, None
+    if UNIQUE_ID_RE.fullmatch(value):
+        return PrincipalForm.UNIQUE_ID, None, None, None
+    parts = parse_aws_principal(value)
+    if parts is None:
+        return PrincipalForm.OTHER, None, None, None
+    partition, service, account, resource = parts
+    return _arn_form(service, resource), account, partition, resource
 
 
 def _arn_form(service: str, resource: str) -> PrincipalForm:
@@ -258,8 +270,8 @@ class Role:
     @property
     def partition(self) -> str:
         """The ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
-        arn = Arn.parse(self.arn)
-        return arn.partition if arn is not None else "aws"
+        parts = self.arn.split(":", 2)  # per role on the hot path: no Arn object
+        return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else "aws"
 
 
 # --------------------------------------------------------------------------- settings
