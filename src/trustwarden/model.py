@@ -45,9 +45,6 @@ class Severity(StrEnum):
 _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 
-# --------------------------------------------------------------------------- policy model
-
-
 # --------------------------------------------------------------------------- identifiers
 
 # IAM is ASCII: an account ID is exactly 12 ASCII digits (no other Unicode digits, no trailing
@@ -116,6 +113,9 @@ _ARN_FORMS = {
     ("sts", "assumed-role"): PrincipalForm.ASSUMED_ROLE,
     ("sts", "federated-user"): PrincipalForm.FEDERATED_USER,
 }
+
+
+# --------------------------------------------------------------------------- policy model
 
 
 @dataclass(frozen=True, slots=True)
