@@ -52,20 +52,24 @@ def load_known_accounts(path: Path) -> dict[str, str]:
     Raises :class:`ConfigError` when the file cannot be read, is not YAML, or does not have
     the format (see the module documentation).
     """
-    text = read_utf8(path)
+    return known_accounts_from_text(read_utf8(path), source=str(path))
+
+
+def known_accounts_from_text(text: str, *, source: str) -> dict[str, str]:
+    """``{account id: owner name}`` from the YAML text of a list; ``source`` names it in errors."""
     try:
         root, data = _parse(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: invalid YAML{where}: {_yaml_problem(exc)}") from None
+        raise ConfigError(f"{source}: invalid YAML{where}: {_yaml_problem(exc)}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+        raise ConfigError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:
-        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
     except ValueError:  # an integer of more digits than sys.get_int_max_str_digits() allows
-        raise ConfigError(f"{path}: invalid YAML: a number too long to read") from None
-    return known_accounts_from_entries(data, source=str(path), root=root)
+        raise ConfigError(f"{source}: invalid YAML: a number too long to read") from None
+    return known_accounts_from_entries(data, source=source, root=root)
 
 
 def known_accounts_from_entries(
@@ -219,4 +223,9 @@ def _value(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-__all__ = ["AWS_SERVICE_PREFIX", "known_accounts_from_entries", "load_known_accounts"]
+__all__ = [
+    "AWS_SERVICE_PREFIX",
+    "known_accounts_from_entries",
+    "known_accounts_from_text",
+    "load_known_accounts",
+]

@@ -239,6 +239,11 @@ class Origin:
     pointer: str | None = None  # JSON pointer inside the file, e.g. /RoleDetailList/3
     line: int | None = None
     account_id: str | None = None
+    # Templates (infrastructure as code): the line of each statement by its label (Sid or
+    # index), what could not be known before deployment, and which branch choice this is.
+    statement_lines: tuple[tuple[str | int, int], ...] = ()
+    notes: tuple[str, ...] = ()
+    variant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

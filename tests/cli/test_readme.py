@@ -183,6 +183,9 @@ def test_every_example_parses(
         if option in ("--input", "--known-accounts"):  # files the reader would have
             (tmp_path / value).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / value).write_text("{}", encoding="utf-8")
+    for arg in args:
+        if arg.endswith("/"):  # folders of templates (scan PATH...)
+            (tmp_path / arg).mkdir(parents=True, exist_ok=True)
     with click.Context(cli_group, info_name="trustwarden", obj=None) as ctx:
         sub = cli_group.get_command(ctx, args[0])
         assert sub is not None, command

@@ -52,6 +52,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "rollback": "trustwarden.cli.rollback:rollback_command",
     "rules": "trustwarden.cli.rules:rules_command",
     "schema": "trustwarden.cli.schema:schema_command",
+    "lambda-package": "trustwarden.cli.lambda_package:lambda_package_command",
 }
 
 CONTEXT_SETTINGS: dict[str, Any] = {

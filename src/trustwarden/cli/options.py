@@ -211,16 +211,19 @@ class SourceSpec:
     inputs: tuple[Path, ...] = ()
     sample: bool = False
     account_id: str | None = None
+    templates: tuple[Path, ...] = ()  # scan PATH...: infrastructure-as-code files and folders
 
     def validate(self) -> None:
         """Reject combinations that make no sense (:class:`ConfigError`)."""
         if self.sample and self.inputs:
             raise ConfigError("--sample and --input cannot be combined")
+        if self.templates and (self.sample or self.inputs):
+            raise ConfigError("PATH arguments (templates) cannot be combined with --input/--sample")
 
     @property
     def offline(self) -> bool:
-        """Whether the roles come from files (``--input``/``--sample``), not from AWS."""
-        return self.sample or bool(self.inputs)
+        """Whether the roles come from files (``--input``/``--sample``/PATH), not from AWS."""
+        return self.sample or bool(self.inputs) or bool(self.templates)
 
     def bundled_config(self) -> Path | None:
         """A trust config that comes with the source (the sample estate's), if any."""
@@ -254,7 +257,10 @@ SOURCE_OPTIONS: list[Callable[[Any], Any]] = [
         "--account-id",
         metavar="ID",
         callback=_validate_optional(_account_id),
-        help="The account of the role(s) in bare trust-policy documents.",
+        help=(
+            "The account of the role(s) in bare trust-policy documents, or the account "
+            "templates (PATH) deploy to."
+        ),
     ),
 ]
 
@@ -293,6 +299,10 @@ def open_roles(spec: SourceSpec) -> Iterator[Role | Skipped]:
         paths: Iterable[Path] = sample_paths()
     elif spec.inputs:
         paths = spec.inputs
+    elif spec.templates:
+        from trustwarden.sources.iac import load_paths  # noqa: PLC0415 - loaded on use
+
+        return load_paths(spec.templates, spec.account_id)
     else:
         raise ConfigError(NO_SOURCE.message, hint=NO_SOURCE.hint)
     if spec.account_id is not None:
@@ -330,7 +340,12 @@ def open_events(
     """
     del app, quiet  # offline sources show no progress
     roles = open_roles(spec)
-    return OpenedSource(events=analyze_events(roles, settings), settings=settings)
+    events = analyze_events(roles, settings)
+    if spec.templates:
+        from trustwarden.sources.iac import merge_results  # noqa: PLC0415 - loaded on use
+
+        events = merge_results(events, spec.account_id)
+    return OpenedSource(events=events, settings=settings)
 
 
 def analyze_events(items: Iterable[Role | Skipped], settings: Settings) -> Iterator[Event]:

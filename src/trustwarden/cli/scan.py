@@ -8,6 +8,7 @@ verdicts for the exit code. Ctrl-C (or SIGTERM) closes the report with what was 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
@@ -84,6 +85,12 @@ class OutputTarget:
 
 
 @click.command("scan")
+@click.argument(
+    "templates",
+    nargs=-1,
+    metavar="[PATH]...",
+    type=click.Path(exists=True, path_type=Path),
+)
 @input_options
 @live_options
 @trust_options
@@ -106,6 +113,7 @@ class OutputTarget:
 def scan_command(
     app: AppContext,
     *,
+    templates: tuple[Path, ...],
     source: SourceSpec,
     live: LiveSpec,
     trust: TrustSpec,
@@ -114,7 +122,14 @@ def scan_command(
     fail_on: str | None,
     quiet: bool,
 ) -> int:
-    """Find roles that outside accounts can assume without an External ID or MFA."""
+    """Find roles that outside accounts can assume without an External ID or MFA.
+
+    PATH: CloudFormation/SAM templates, CDK output (cdk.out), Terraform plans (terraform show
+    -json) and Terraform configurations (.tf), as files or directories (searched recursively).
+    """
+    if templates:
+        source = dataclasses.replace(source, templates=templates)
+        source.validate()
     config = resolve_config(trust, source=source, cwd=app.cwd)
     threshold = effective_fail_on(fail_on, config)
     fmt = get_format(format_name or config.format or DEFAULT_FORMAT)

@@ -111,6 +111,12 @@ def origin_to_json(origin: Origin) -> dict[str, Any]:
         value = getattr(origin, key)
         if value is not None:
             data[key] = value
+    if origin.statement_lines:
+        data["statement_lines"] = {str(label): line for label, line in origin.statement_lines}
+    if origin.notes:
+        data["notes"] = list(origin.notes)
+    if origin.variant is not None:
+        data["variant"] = origin.variant
     return data
 
 

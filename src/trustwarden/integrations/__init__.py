@@ -1,0 +1,1 @@
+"""Integrations that run trustwarden inside other systems (AWS Config custom rules)."""

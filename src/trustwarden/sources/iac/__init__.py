@@ -1,0 +1,270 @@
+"""Infrastructure as code: roles from CloudFormation/SAM/CDK templates, Terraform plans and
+Terraform configurations, before anything is deployed.
+
+:func:`load_paths` finds the templates under the given files and directories and yields a
+:class:`~trustwarden.model.Role` per role (per variant, when a role has ``Fn::If`` branches or
+Terraform conditionals that cannot be decided) and a :class:`~trustwarden.model.Skipped` per
+file or module that could not be read. After the engine has run, :func:`merge_results` keeps
+the worst variant of each role and copies the origin's notes (unknown values) into its
+findings. The role's account is ``account_id`` (``--account-id``), else a placeholder.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from trustwarden.model import Finding, Principal, Role, RoleResult, Skipped
+from trustwarden.sources.iac.cfn import is_template, template_roles
+from trustwarden.sources.iac.common import (
+    OWN_PLACEHOLDER,
+    UNKNOWN_ACCOUNT,
+    RoleSpec,
+    TemplateError,
+    build_role,
+    display_name,
+)
+from trustwarden.sources.iac.terraform import Workspace, root_roles
+from trustwarden.sources.iac.tfplan import is_plan, plan_roles
+from trustwarden.sources.iac.yamlload import load_json, load_yaml
+
+SKIP_DIRS = frozenset({".git", ".terraform", "node_modules"})
+TEMPLATE_SUFFIXES = frozenset({".json", ".yaml", ".yml", ".template"})
+_MARKERS = (b"Resources", b"format_version")
+
+Item = Role | Skipped
+Event = RoleResult | Skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One thing to read: a template or plan file, or a Terraform root module directory."""
+
+    path: Path
+    name: str  # as reports show it
+    terraform: bool
+    explicit: bool  # named on the command line (not found by walking a directory)
+
+
+def discover(paths: Iterable[Path], workspace: Workspace | None = None) -> list[Unit]:
+    """The templates and Terraform roots under ``paths``, sorted within each path.
+
+    Directories are walked recursively, skipping ``.git``, ``.terraform``, ``node_modules`` and
+    CDK's ``cdk.out/asset.*``. A directory of ``.tf`` files that another scanned directory
+    calls as a local module is read through that call, not as a root.
+    """
+    units: list[Unit] = []
+    tf_dirs: dict[Path, str] = {}
+    for given in paths:
+        if given.is_dir():
+            for directory, subdirs, files in os.walk(given):
+                here = Path(directory)
+                subdirs[:] = sorted(
+                    d
+                    for d in subdirs
+                    if d not in SKIP_DIRS
+                    and not (here.name == "cdk.out" and d.startswith("asset."))
+                )
+                for file in sorted(files):
+                    path = here / file
+                    if file.endswith(".tf"):
+                        tf_dirs.setdefault(here.resolve(), display_name(here))
+                    elif path.suffix in TEMPLATE_SUFFIXES:
+                        units.append(
+                            Unit(path, display_name(path), terraform=False, explicit=False)
+                        )
+        elif given.suffix == ".tf":
+            tf_dirs.setdefault(given.parent.resolve(), display_name(given.parent))
+        else:
+            units.append(Unit(given, display_name(given), terraform=False, explicit=True))
+    if tf_dirs:
+        workspace = workspace or Workspace()
+        called = {d for tf_dir in tf_dirs for d in workspace.module(tf_dir).local_module_dirs()}
+        for tf_dir, name in tf_dirs.items():
+            if tf_dir not in called:
+                units.append(Unit(tf_dir, name, terraform=True, explicit=True))
+    return units
+
+
+def read_unit(
+    unit: Unit, own: str, workspace: Workspace | None = None
+) -> Iterator[RoleSpec | Skipped | TemplateError]:
+    """The role specs of one unit (errors as :class:`TemplateError`)."""
+    if unit.terraform:
+        yield from root_roles(unit.path, workspace or Workspace(), own)
+        return
+    try:
+        raw = unit.path.read_bytes()
+    except OSError as exc:
+        yield TemplateError(f"{unit.name}: cannot read: {exc.strerror or exc}")
+        return
+    if not unit.explicit and not any(marker in raw for marker in _MARKERS):
+        return  # not a template: package.json, CI workflows, ...
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        yield TemplateError(f"{unit.name}: not UTF-8 text")
+        return
+    try:
+        data = (
+            load_json(text, unit.name)
+            if unit.path.suffix == ".json"
+            else load_yaml(text, unit.name)
+        )
+    except TemplateError as exc:
+        yield exc
+        return
+    if is_template(data):
+        yield from template_roles(data, unit.name, own)
+    elif is_plan(data):
+        yield from plan_roles(data, unit.name)
+    elif unit.explicit:
+        yield TemplateError(
+            f"{unit.name}: not a CloudFormation template, CDK output or Terraform plan "
+            "(no Resources of typed resources, no format_version)"
+        )
+
+
+PARALLEL_MIN_UNITS = 64  # below this, starting worker processes costs more than it saves
+CHUNK_UNITS = 32
+
+
+def load_paths(
+    paths: Iterable[Path], account_id: str | None = None, *, workers: int | None = None
+) -> Iterator[Item]:
+    """Roles (one per variant) and skipped items of every template under ``paths``, in order.
+
+    Many templates are read by ``workers`` processes (default: the CPUs not busy with other
+    work, at most 4) in chunks, keeping the order; few are read in this process.
+    """
+    workspace = Workspace()
+    units = discover(paths, workspace)
+    count = workers if workers is not None else _idle_cpus()
+    if count > 1 and len(units) >= PARALLEL_MIN_UNITS:
+        chunks = [units[i : i + CHUNK_UNITS] for i in range(0, len(units), CHUNK_UNITS)]
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        _INHERITED[:] = [workspace]  # forked workers reuse the .tf files discovery parsed
+        try:
+            with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+                for items in pool.map(_read_chunk, chunks, [account_id] * len(chunks)):
+                    yield from items
+        finally:
+            _INHERITED.clear()
+        return
+    for unit in units:
+        yield from _items(unit, account_id, workspace)
+
+
+def _idle_cpus() -> int:
+    """Worker processes worth starting: the CPUs this process may use and nobody else does."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 1
+    return max(1, min(4, usable - round(busy)))
+
+
+_INHERITED: list[Workspace] = []
+
+
+def _read_chunk(units: list[Unit], account_id: str | None) -> list[Item]:
+    """A worker's share: the items of ``units`` (plain data, sent back by pickling)."""
+    workspace = _INHERITED[0] if _INHERITED else Workspace()
+    return [item for unit in units for item in _items(unit, account_id, workspace)]
+
+
+def _items(unit: Unit, account_id: str | None, workspace: Workspace) -> Iterator[Item]:
+    """The unit's items; a defect in reading one unit is a skipped item, never a crash."""
+    try:
+        for event in read_unit(unit, account_id or OWN_PLACEHOLDER, workspace):
+            if isinstance(event, RoleSpec):
+                yield build_role(event, account_id)
+            elif isinstance(event, TemplateError):
+                yield _skipped(event, unit)
+            else:
+                yield event
+    except RecursionError:
+        yield Skipped(what=unit.name, reason="nested too deeply to be evaluated")
+    except Exception as exc:  # noqa: BLE001 - one template never stops the others
+        reason = f"could not be evaluated ({type(exc).__name__}: {exc})"
+        yield Skipped(what=unit.name, reason=reason)
+
+
+def _skipped(error: TemplateError, unit: Unit) -> Skipped:
+    what, _, reason = error.message.partition(": ")
+    return Skipped(what=what or unit.name, reason=reason or error.message)
+
+
+LITERAL_ACCOUNT_NOTE = (
+    "Without --account-id, every account ID written in a template is treated as an outside "
+    "account (the role's own account is unknown); pass --account-id with the account the "
+    "templates deploy to."
+)
+
+
+def merge_results(events: Iterable[Event], account_id: str | None = None) -> Iterator[Event]:
+    """The worst variant per role, with the origin's notes added to its findings.
+
+    Variants of one role are consecutive (same file, pointer and name). Without
+    ``account_id``, the first finding about a literal account says once that such accounts
+    count as outsiders.
+    """
+    said = account_id is not None
+    pending: list[RoleResult] = []
+    for event in events:
+        if isinstance(event, RoleResult) and pending and not _same_role(pending[0], event):
+            result, said = _finish(pending, said)
+            yield result
+            pending = []
+        if isinstance(event, RoleResult):
+            pending.append(event)
+        else:
+            yield event
+    if pending:
+        result, said = _finish(pending, said)
+        yield result
+
+
+def _same_role(a: RoleResult, b: RoleResult) -> bool:
+    one, two = a.role.origin, b.role.origin
+    return (
+        one.variant is not None
+        and two.variant is not None
+        and (one.file, one.pointer, one.line, a.role.name)
+        == (two.file, two.pointer, two.line, b.role.name)
+    )
+
+
+def _finish(variants: list[RoleResult], said: bool) -> tuple[RoleResult, bool]:
+    worst = max(variants, key=lambda r: r.status.rank)  # first of the worst, in input order
+    origin = worst.role.origin
+    notes = list(origin.notes)
+    if origin.variant is not None and len(variants) > 1:
+        notes.append(
+            f"The template has {len(variants)} variants of this role (conditions it cannot "
+            f"decide); the worst is shown: {origin.variant}."
+        )
+    findings: list[Finding] = []
+    changed = False
+    for finding in worst.findings:
+        extra = list(notes)
+        if not said and any(_literal_account(p) for p in finding.principals):
+            extra.append(LITERAL_ACCOUNT_NOTE)
+            said = True
+        changed = changed or bool(extra)
+        findings.append(replace(finding, notes=finding.notes + tuple(extra)) if extra else finding)
+    return (replace(worst, findings=tuple(findings)) if changed else worst), said
+
+
+def _literal_account(principal: str) -> bool:
+    account = Principal.aws(principal).account_id
+    return account is not None and account not in (OWN_PLACEHOLDER, UNKNOWN_ACCOUNT)
+
+
+__all__ = ["LITERAL_ACCOUNT_NOTE", "Unit", "discover", "load_paths", "merge_results", "read_unit"]

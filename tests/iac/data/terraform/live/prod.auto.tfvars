@@ -1,0 +1,1 @@
+external_id = "partner-issued-9c1d"

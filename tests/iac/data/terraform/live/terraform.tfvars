@@ -1,0 +1,1 @@
+partner_account = "555566667777"

@@ -1,0 +1,122 @@
+"""``trustwarden scan PATH...``: exit codes, JSON locations, malformed files, options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.cli.runner import invoke
+from tests.iac.helpers import DATA, OWN
+from trustwarden.formats.json_format import report_schema
+from trustwarden.sources.iac import PARALLEL_MIN_UNITS, load_paths
+
+SCHEMA = json.loads(report_schema())
+
+
+def _scan(*args: str, cwd: Path | None = None) -> tuple[int, dict[str, object], str]:
+    run = invoke(["scan", *args, "--format", "json"], env={}, cwd=cwd or Path.cwd())
+    return run.code, json.loads(run.out), run.err
+
+
+def test_templates_report_locations_in_json() -> None:
+    code, report, _ = _scan(str(DATA / "cfn"))
+    assert code == 1
+    jsonschema.validate(report, SCHEMA)
+    results = {r["role_name"]: r for r in report["results"]}  # type: ignore[attr-defined]
+    cost = results["CostVendorRole"]
+    assert cost["status"] == "fail"
+    assert cost["origin"]["source"] == "cloudformation"
+    assert cost["origin"]["file"].endswith("vendor-integrations.yaml")
+    assert cost["origin"]["line"] == 42
+    assert cost["origin"]["pointer"] == "/Resources/CostVendorRole"
+    assert cost["origin"]["statement_lines"] == {"CostVendorReadOnly": 48}
+
+
+def test_malformed_files_exit_2_and_the_rest_is_scanned() -> None:
+    code, report, err = _scan(str(DATA / "malformed"))
+    assert code == 2
+    jsonschema.validate(report, SCHEMA)
+    results = {r["role_name"]: r for r in report["results"]}  # type: ignore[attr-defined]
+    assert results["OpenRole"]["status"] == "fail"
+    # a tag CloudFormation does not define is an unknown value, not a broken file
+    unknown = results["R"]
+    assert unknown["status"] == "error"
+    assert "!NotAFunction (line 5: not a CloudFormation function)" in unknown["origin"]["notes"][0]
+    reasons = {Path(s["what"]).name: s["reason"] for s in report["skipped"]}  # type: ignore[attr-defined]
+    assert reasons["bad-indent.yaml"].startswith("line 5: ")
+    assert reasons["bad-comma.json"].startswith("line 3: ")
+    assert reasons["main.tf"].startswith("line ")
+    assert "unknown-tag.yaml" not in reasons
+    assert "Traceback" not in err
+    assert "bad-indent.yaml: line 5: " in err
+
+
+def test_account_id_and_exit_codes() -> None:
+    code, report, _ = _scan(str(DATA / "plan" / "state.json"), "--account-id", OWN)
+    assert code == 0
+    assert report["results"][0]["account_id"] == OWN  # type: ignore[index]
+
+
+def test_missing_module_is_skipped_and_exits_2() -> None:
+    code, report, _ = _scan(str(DATA / "terraform"), "--account-id", OWN)
+    assert code == 2
+    (item,) = report["skipped"]  # type: ignore[misc]
+    assert item["what"].startswith("module.missing")
+
+
+@pytest.mark.parametrize("other", [["--sample"], ["--input", "x.json"]])
+def test_paths_cannot_be_combined_with_other_sources(other: list[str], tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text("{}")
+    run = invoke(
+        [
+            "scan",
+            str(DATA / "cfn"),
+            *[str(tmp_path / o) if o.endswith(".json") else o for o in other],
+        ],
+        env={},
+        cwd=tmp_path,
+    )
+    assert run.code == 2
+    assert "cannot be combined" in run.err
+
+
+def test_a_file_that_is_no_template_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "notes.yaml"
+    path.write_text("just: text\n")
+    code, report, _ = _scan(str(path))
+    assert code == 2
+    (item,) = report["skipped"]  # type: ignore[misc]
+    assert "not a CloudFormation template" in item["reason"]
+
+
+def test_table_output_works_for_templates() -> None:
+    run = invoke(["scan", str(DATA / "sam")], env={"COLUMNS": "200"}, cwd=Path.cwd())
+    assert run.code == 1
+    assert "PartnerCallbackFunctionRole" in run.out
+
+
+def test_walk_skips_vendored_and_generated_directories(tmp_path: Path) -> None:
+    template = (DATA / "malformed" / "good.yaml").read_text()
+    for folder in (".git", ".terraform", "node_modules", "cdk.out/asset.1", "src"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "t.yaml").write_text(template)
+    (tmp_path / "src" / "package.json").write_text('{"name": "x"}')
+    code, report, _ = _scan(str(tmp_path))
+    assert code == 1
+    files = [r["origin"]["file"] for r in report["results"]]  # type: ignore[attr-defined]
+    assert files == [str(tmp_path / "src" / "t.yaml")]
+    assert report["skipped"] == []
+
+
+def test_many_templates_are_read_in_worker_processes_in_order(tmp_path: Path) -> None:
+    template = (DATA / "cfn" / "vendor-integrations.yaml").read_text()
+    for number in range(PARALLEL_MIN_UNITS + 5):
+        (tmp_path / f"t{number:03d}.yaml").write_text(template)
+    (tmp_path / "zz-bad.yaml").write_text("Resources: [\n")
+    alone = list(load_paths([tmp_path], OWN, workers=1))
+    together = list(load_paths([tmp_path], OWN, workers=2))
+    assert together == alone
+    assert len(alone) == (PARALLEL_MIN_UNITS + 5) * 5 + 1
