@@ -83,6 +83,15 @@ def test_role_name_and_partition_shape_the_arn() -> None:
     assert result.status == "pass"
 
 
+def test_invalid_partition_or_role_name_raises_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown partition 'aws-cnn'"):
+        analyze_policy(OPEN, OWN, partition="aws-cnn")  # would silently pass every principal
+    for name in ("", "a/b", "x" * 65, "r\u00f4le"):
+        with pytest.raises(ConfigError, match="invalid role name"):
+            analyze_policy(OPEN, OWN, role_name=name)
+    assert analyze_policy(OPEN, OWN, role_name="a+b=c,d.e@f_g-h", partition="aws-us-gov")
+
+
 @pytest.mark.parametrize(
     ("account", "trusted", "orgs"),
     [("12345", (), ()), (OWN, ("not-an-account",), ()), (OWN, (), ("org-1",))],

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.integrations.events import HANDLER_ACTIONS
 from trustwarden import analyze_policy
 from trustwarden.integrations.aws_config_rule import PARAMETER_NAMES, parse_parameters
 from trustwarden.integrations.lambda_package import HANDLER
@@ -77,6 +78,9 @@ def test_functions_use_the_packaged_handler(name: str) -> None:
     (function,) = resources(load(name), "AWS::Lambda::Function")
     assert function["Handler"] == HANDLER
     assert function["Timeout"] == 900
+    # the per-event summary is logged at INFO, below the runtime's default WARNING
+    assert function["LoggingConfig"]["ApplicationLogLevel"] == "INFO"
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
 
 
 def test_account_rule_parameters_are_the_handlers() -> None:
@@ -128,19 +132,44 @@ def _actions(template: dict[str, Any]) -> set[str]:
     return found
 
 
-HANDLER_CALLS = {
+CALLED = set(HANDLER_ACTIONS.values()) - {"sts:GetCallerIdentity"}  # that one needs no grant
+LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
+OPTIONAL = {  # granted only when the parameter that needs them is set
+    "organizations:DescribeOrganization": "TrustsOrganization",
+    "organizations:ListAccounts": "TrustsOrganization",
+    "s3:GetObject": "HasKnownAccounts",
+}
+MEMBER_CALLS = {  # in the member account: read roles, put evaluations, the org id fallback
     "iam:ListRoles",
     "iam:GetRole",
     "config:PutEvaluations",
     "config:GetResourceConfigHistory",
+    "organizations:DescribeOrganization",
 }
 
 
 @pytest.mark.parametrize(
-    "name", ["config-rule.yaml", "config-org-rule.yaml", "config-member-role-stackset.yaml"]
+    ("name", "granted"),
+    [
+        ("config-rule.yaml", (CALLED - {"sts:AssumeRole"}) | LOGS),
+        ("config-org-rule.yaml", CALLED | LOGS),
+        ("config-member-role-stackset.yaml", MEMBER_CALLS),
+    ],
 )
-def test_roles_grant_what_the_handler_calls(name: str) -> None:
-    assert _actions(load(name)) >= HANDLER_CALLS
+def test_roles_grant_exactly_what_the_handler_calls(name: str, granted: set[str]) -> None:
+    """Least privilege: nothing the handler never calls (tests/integrations checks the calls)."""
+    assert _actions(load(name)) == granted
+
+
+@pytest.mark.parametrize("name", ["config-rule.yaml", "config-org-rule.yaml"])
+def test_optional_grants_follow_their_parameter(name: str) -> None:
+    (role,) = resources(load(name), "AWS::IAM::Role")
+    for written in role["Policies"][0]["PolicyDocument"]["Statement"]:
+        statement = written["Fn::If"][1] if "Fn::If" in written else written
+        action = statement["Action"]
+        for one in [action] if isinstance(action, str) else action:
+            if one in OPTIONAL:
+                assert written.get("Fn::If", [None])[0] == OPTIONAL[one], (name, one)
 
 
 def test_function_may_only_enter_roles_inside_the_organization() -> None:

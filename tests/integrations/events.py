@@ -188,3 +188,19 @@ class Calls:
 
     def named(self, operation: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == operation]
+
+
+# The IAM action behind every AWS call the handler can make (service as botocore names it).
+# tests/deploy checks the templates grant exactly these; test_aws_config checks the handler
+# makes no other call. sts:GetCallerIdentity needs no permission.
+HANDLER_ACTIONS = {
+    "config-service.PutEvaluations": "config:PutEvaluations",
+    "config-service.GetResourceConfigHistory": "config:GetResourceConfigHistory",
+    "iam.ListRoles": "iam:ListRoles",
+    "iam.GetRole": "iam:GetRole",
+    "organizations.ListAccounts": "organizations:ListAccounts",
+    "organizations.DescribeOrganization": "organizations:DescribeOrganization",
+    "s3.GetObject": "s3:GetObject",
+    "sts.AssumeRole": "sts:AssumeRole",
+    "sts.GetCallerIdentity": "sts:GetCallerIdentity",
+}

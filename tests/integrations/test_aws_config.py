@@ -15,15 +15,18 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from tests.aws.helpers import (
     TRUST_OTHER_ACCOUNT,
     TRUST_SERVICE,
+    _StaticRaw,
     assumed_client,
     create_roles,
     error_response,
 )
 from tests.integrations.events import (
+    HANDLER_ACTIONS,
     Calls,
     change_event,
     oversized_event,
@@ -275,6 +278,7 @@ def _bad_events(account: str) -> list[Any]:
     item = role_item(account, "vendor", TRUST_SERVICE)
     good = change_event(item, account)
     no_token = {k: v for k, v in good.items() if k != "resultToken"}
+    invoking = json.loads(good["invokingEvent"])
     return [
         None,
         "not an event",
@@ -289,6 +293,21 @@ def _bad_events(account: str) -> list[Any]:
         {**good, "ruleParameters": json.dumps({"FailOn": "never"})},
         {**good, "ruleParameters": json.dumps({"TrustedAccounts": "12345"})},
         {**good, "ruleParameters": "[1, 2]"},
+        {**good, "ruleParameters": json.dumps({"TrustedAccounts": 111122223333})},
+        {**good, "ruleParameters": json.dumps({"TrustOrganization": "yes"})},
+        {**good, "invokingEvent": "[" * 100_000 + "]" * 100_000},
+        # the SNS notification's list form, not the rule event's object
+        {**good, "invokingEvent": json.dumps({**invoking, "configurationItem": [item]})},
+        change_event({**item, "configuration": None}, account),
+        change_event({**item, "configurationItemCaptureTime": "yesterday"}, account),
+        change_event({k: v for k, v in item.items() if k != "resourceId"}, account),
+        change_event({**item, "configuration": "{not json"}, account),
+        {
+            **good,
+            "invokingEvent": json.dumps(
+                {"messageType": "OversizedConfigurationItemChangeNotification"}
+            ),
+        },
     ]
 
 
@@ -306,7 +325,11 @@ def test_malformed_events_are_logged_and_never_raise(
 
 def test_handler_is_the_lambda_entry_point(account: str) -> None:
     item = role_item(account, "vendor", TRUST_OTHER_ACCOUNT)
-    assert handler(change_event(item, account), object())[0]["ComplianceType"] == "NON_COMPLIANT"
+    put = handler(change_event(item, account), object())
+    assert put[0]["ComplianceType"] == "NON_COMPLIANT"
+    # the runtime JSON-encodes the return value; a datetime there fails the invocation
+    (encoded,) = json.loads(json.dumps(put))
+    assert encoded["OrderingTimestamp"].startswith("2016-02-17T01:36:34.043")
 
 
 def test_handler_imports_no_cli_libraries() -> None:
@@ -402,3 +425,131 @@ def test_a_failed_batch_stops_the_run_and_the_accepted_ones_are_returned(
     assert "event not evaluated: AWS: " in caplog.text
     assert "InvalidParameterValueException" in caplog.text
     assert "put 100 evaluations" in caplog.text
+
+
+def test_a_throttled_put_is_retried_and_every_evaluation_lands(account: str) -> None:
+    create_roles(boto3.client("iam"), 150)
+    attempts: list[int] = []
+
+    def first_attempt_throttled(request: Any, **_: Any) -> Any:
+        attempts.append(1)
+        if len(attempts) != 1:
+            return None
+        return error_response(request.url, 400, "ThrottlingException", "Rate exceeded", query=False)
+
+    calls = Calls()
+    hooks = [*calls.hooks, ("before-send.config-service.PutEvaluations", first_attempt_throttled)]
+    put = evaluate(scheduled_event(account), None, hooks=hooks)
+    assert len(put) == 150
+    assert [len(b["Evaluations"]) for b in calls.named("config-service.PutEvaluations")] == [
+        100,
+        50,
+    ]
+    assert len(attempts) == 3  # the throttled attempt was sent again by botocore's retries
+
+
+def test_a_long_annotation_is_clipped_to_256_characters(account: str) -> None:
+    outsiders = [
+        f"arn:aws:iam::{100000000000 + i}:role/some-rather-long-role-name-{i}" for i in range(30)
+    ]
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": outsiders}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    put = run(change_event(role_item(account, "many", document), account))
+    note = put[0]["Annotation"]
+    assert put[0]["ComplianceType"] == "NON_COMPLIANT"
+    assert len(note) == 256
+    assert note.startswith("trustwarden TW001: arn:aws:iam::100000000000:role/")
+    assert note.endswith("\u2026")
+
+
+def test_every_call_the_handler_makes_is_one_the_templates_grant(account: str) -> None:
+    """Every path, one event each; the calls seen are exactly :data:`HANDLER_ACTIONS`."""
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName="big", AssumeRolePolicyDocument=json.dumps(TRUST_SERVICE))[
+        "Role"
+    ]
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="lists")
+    s3.put_object(Bucket="lists", Key="a.yaml", Body=b"- name: V\n  accounts: ['999988887777']\n")
+    boto3.client("organizations").create_organization(FeatureSet="ALL")
+    member = "210987654321"
+    assumed_client("iam", f"arn:aws:iam::{member}:role/Member").create_role(
+        RoleName="m", AssumeRolePolicyDocument=json.dumps(TRUST_OTHER_ACCOUNT)
+    )
+    params = {"TrustOrganization": "true", "KnownAccountsS3Uri": "s3://lists/a.yaml"}
+    calls = Calls()
+    for event in (
+        change_event(role_item(account, "vendor", TRUST_OTHER_ACCOUNT), account, parameters=params),
+        oversized_event(account, "big", role["RoleId"]),
+        oversized_event(account, "big", "AROANOTRECORDED00001"),
+        scheduled_event(member, parameters={"MemberRoleName": "Member"}),
+    ):
+        assert run(event, calls)
+    assert {name for name, _ in calls.calls} == set(HANDLER_ACTIONS)
+
+
+def test_evaluations_config_rejects_are_not_reported_as_put(
+    account: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    create_roles(boto3.client("iam"), 3)
+    ids = sorted(r["RoleId"] for r in boto3.client("iam").list_roles()["Roles"])
+
+    def reject_first(request: Any, **_: Any) -> Any:
+        sent = json.loads(request.body)["Evaluations"]
+        failed = [e for e in sent if e["ComplianceResourceId"] == ids[0]]
+        body = json.dumps({"FailedEvaluations": failed}).encode()
+        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        return AWSResponse(request.url, 200, headers, _StaticRaw(body))
+
+    with caplog.at_level(logging.INFO, logger="trustwarden.aws_config"):
+        put = evaluate(
+            scheduled_event(account),
+            None,
+            hooks=[("before-send.config-service.PutEvaluations", reject_first)],
+        )
+    assert sorted(e["ComplianceResourceId"] for e in put) == ids[1:]
+    assert "Config rejected 1 of 3" in caplog.text
+    assert "put 2 evaluations" in caplog.text
+
+
+def test_a_transient_organization_failure_is_not_judged_nor_remembered(
+    account: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    org = boto3.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="m", Email="m@example.com")["CreateAccountStatus"][
+        "AccountId"
+    ]
+    sibling = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{member}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    event = change_event(
+        role_item(account, "sibling", sibling), account, parameters={"TrustOrganization": "true"}
+    )
+
+    def busy(request: Any, **_: Any) -> Any:  # not retried by botocore, not a denial
+        return error_response(
+            request.url, 400, "ConcurrentModificationException", "busy", query=False
+        )
+
+    calls = Calls()
+    with caplog.at_level(logging.ERROR, logger="trustwarden.aws_config"):
+        failed = evaluate(
+            event, None, hooks=[*calls.hooks, ("before-send.organizations.ListAccounts", busy)]
+        )
+    assert failed == []  # not a NON_COMPLIANT built on the organization id alone
+    assert "ConcurrentModificationException" in caplog.text
+    assert not calls.named("config-service.PutEvaluations")
+    # the next event lists the organization again, and the sibling is trusted
+    assert run(event)[0]["ComplianceType"] == "COMPLIANT"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,9 +12,13 @@ import zipfile
 from importlib import metadata
 from pathlib import Path
 
+import boto3
 import pytest
 
+from tests.aws.helpers import TRUST_OTHER_ACCOUNT
 from tests.cli.runner import invoke
+from tests.integrations.events import change_event, role_item
+from tests.moto_server import MotoServer
 from trustwarden.integrations.lambda_package import (
     FILE_MODE,
     FIXED_TIME,
@@ -147,3 +152,41 @@ def test_cli_usage_errors(tmp_path: Path, args: list[str]) -> None:
     run = invoke(args, env={}, cwd=tmp_path)
     assert run.code == 2
     assert run.err.startswith("trustwarden: error:")
+
+
+@pytest.mark.moto_server
+def test_the_extracted_package_evaluates_a_config_event_as_lambda_would(
+    tmp_path: Path, moto_env: MotoServer
+) -> None:
+    """Lambda unpacks the zip into /var/task and imports the handler from there, with the
+    runtime's boto3: here the task directory is the only source of trustwarden and yaml."""
+    built = write_package(plan_package(), tmp_path / "rule.zip")
+    task = tmp_path / "task"
+    with zipfile.ZipFile(built.path) as archive:
+        archive.extractall(task)
+    account = str(boto3.client("sts").get_caller_identity()["Account"])
+    item = role_item(account, "vendor", TRUST_OTHER_ACCOUNT)
+    code = (
+        "import json, sys\n"
+        "from trustwarden.integrations.aws_config import handler\n"
+        "import trustwarden, yaml\n"
+        "put = handler(json.load(sys.stdin), None)\n"
+        "print(json.dumps([trustwarden.__file__, yaml.__file__, put]))  # as the runtime does\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(task)}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(change_event(item, account)),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=task,
+        env=env,
+    )
+    own, yaml_file, put = json.loads(out.stdout)
+    assert own.startswith(str(task))
+    assert yaml_file.startswith(str(task))
+    assert [(e["ComplianceResourceId"], e["ComplianceType"]) for e in put] == [
+        (item["resourceId"], "NON_COMPLIANT")
+    ]
+    assert "TW001" in put[0]["Annotation"]

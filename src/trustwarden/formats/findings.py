@@ -88,9 +88,7 @@ def finding_fingerprint(role_arn: str, code: str) -> str:
     It hashes ``role ARN|rule id`` like the engine's role fingerprint hashes ``role ARN|rule
     ids``, so for a role with one rule the two are equal.
     """
-    # surrogatepass, as the engine: an input ARN may hold a lone surrogate ("\ud800")
-    key = f"{role_arn}|{code}".encode("utf-8", "surrogatepass")
-    return hashlib.sha256(key).hexdigest()[:32]
+    return hashlib.sha256(f"{role_arn}|{code}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def finding_severity(result: RoleResult, finding: Finding | None) -> Severity:

@@ -51,7 +51,7 @@ from trustwarden.integrations.aws_config_rule import (
 )
 from trustwarden.model import Role, RoleResult
 from trustwarden.sources.aws.account import iter_roles, role_from_listing
-from trustwarden.sources.aws.faults import describe, error_code
+from trustwarden.sources.aws.faults import ACCESS_DENIED_CODES, describe, error_code
 from trustwarden.sources.aws.organization import member_role_arn, read_organization
 from trustwarden.sources.aws.session import AwsContext, EventHooks, assume, make_session
 
@@ -91,8 +91,16 @@ def clear_caches() -> None:
 
 
 def handler(event: Mapping[str, Any], context: object = None) -> list[Evaluation]:
-    """The Lambda entry point: evaluate, put the evaluations, return them. Never raises."""
-    return evaluate(event, context)
+    """The Lambda entry point: evaluate, put the evaluations, return them. Never raises.
+
+    The runtime JSON-encodes what a handler returns, and a value it cannot encode (a
+    ``datetime``) fails the invocation (``Runtime.MarshalError``), which Lambda then retries
+    as it would an exception: so ``OrderingTimestamp`` is returned as ISO 8601 text.
+    """
+    return [
+        {**item, "OrderingTimestamp": item["OrderingTimestamp"].isoformat()}
+        for item in evaluate(event, context)
+    ]
 
 
 def evaluate(
@@ -300,7 +308,8 @@ def _organization(base: AwsContext, target: AwsContext) -> tuple[str | None, fro
 
     ``ListAccounts`` works from the management account and delegated administrators (where
     an organization rule's function runs), once per warm container for every member;
-    elsewhere ``DescribeOrganization`` (any member may call it) gives the id alone.
+    where it is denied, ``DescribeOrganization`` (any member may call it) gives the id alone.
+    Any other failure ends the event (``AwsAccessError``) and is not remembered.
     """
     listed = _CACHE.get(("organization", base.account_id))
     if listed is None:
@@ -308,6 +317,11 @@ def _organization(base: AwsContext, target: AwsContext) -> tuple[str | None, fro
             org = read_organization(base)
             listed = (org.id, org.account_ids)
         except AwsAccessError as exc:
+            if error_code(exc.__context__ or exc) not in ACCESS_DENIED_CODES:
+                # throttled past the retries, a server or network error: judging with the
+                # org id alone would flag sibling accounts, and remembering it would do so
+                # for every event of this container for CACHE_SECONDS
+                raise
             listed = exc.message
         _CACHE.put(("organization", base.account_id), listed)
     if isinstance(listed, tuple):
@@ -359,7 +373,11 @@ def _known_accounts(base: AwsContext, uri: str) -> dict[str, str]:
 def _put(
     ctx: AwsContext, evaluations: Iterable[Evaluation], token: str, put: list[Evaluation]
 ) -> None:
-    """``PutEvaluations`` in batches of 100, as they come; each accepted batch joins ``put``."""
+    """``PutEvaluations`` in batches of 100, as they come; what Config accepts joins ``put``.
+
+    Throttling is retried by botocore (adaptive mode, 10 attempts); a batch that still fails
+    raises, which ends the run with the earlier batches kept.
+    """
     config = ctx.client("config")
     test_mode = token == TEST_TOKEN
 
@@ -368,7 +386,14 @@ def _put(
         failed = answer.get("FailedEvaluations") or []
         if failed:
             LOG.warning("PutEvaluations: Config rejected %d of %d", len(failed), len(batch))
-        put.extend(batch)
+        rejected = {
+            (f.get("ComplianceResourceType"), f.get("ComplianceResourceId")) for f in failed
+        }
+        put.extend(
+            e
+            for e in batch
+            if (e["ComplianceResourceType"], e["ComplianceResourceId"]) not in rejected
+        )
 
     batch: list[Evaluation] = []
     for evaluation in evaluations:
