@@ -117,6 +117,13 @@ def test_deeply_nested_toml_is_a_config_error(tmp_path: Path, nesting: str) -> N
         load_config(None, tmp_path)
 
 
+@pytest.mark.parametrize("where", ["fail_on", "[tool.trustwarden]\nx", "[x]\ny"])
+def test_an_integer_too_long_to_read_is_a_config_error(tmp_path: Path, where: str) -> None:
+    write(tmp_path / ".trustwarden.toml", f"{where} = {'1' * 4301}\n")
+    with pytest.raises(ConfigError, match=r"invalid TOML: a number too long to read"):
+        load_config(None, tmp_path)
+
+
 # --------------------------------------------------------------------------- file errors
 
 

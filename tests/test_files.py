@@ -20,6 +20,7 @@ from tests.cli.conftest import data
 from tests.cli.runner import Run, invoke
 from trustwarden.errors import ConfigError
 from trustwarden.files import OutputFile, OutputKind, output_kind, stream_alias, write_text
+from trustwarden.remediate.journal import Journal
 
 STDOUT = ["--output", "/dev/stdout"]
 SRC = Path(trustwarden.__file__).resolve().parents[1]
@@ -191,3 +192,56 @@ def test_out_dir_writes_through_a_fifo_at_the_role_file(tmp_path: Path) -> None:
     fixed = json.loads(reader.result())
     assert fixed["Statement"][0]["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
     assert stat.S_ISFIFO(reader.path.lstat().st_mode)
+
+
+def test_a_journal_on_a_character_device_stays_a_device(tmp_path: Path) -> None:
+    node = null_device(tmp_path)
+    before = node.lstat()
+    with Journal(node) as journal:
+        journal.record("run", account_id="111111111111")
+    after = node.lstat()
+    assert (after.st_mode, after.st_rdev, after.st_ino) == (
+        before.st_mode,
+        before.st_rdev,
+        before.st_ino,
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
+
+
+def fix_into(out_dir: Path, cwd: Path) -> Run:
+    args = ["fix", "--sample", "--require-mfa", "--role", "vendor-admin-access"]
+    return invoke([*args, "--out-dir", str(out_dir)], env={}, cwd=cwd)
+
+
+def test_out_dir_role_file_that_is_a_device_stays_a_device(tmp_path: Path) -> None:
+    out_dir = tmp_path / "fixed"
+    out_dir.mkdir()
+    node = null_device(out_dir)
+    role_file = out_dir / "vendor-admin-access.trust.json"
+    node.rename(role_file)
+    before = role_file.lstat()
+    run = fix_into(out_dir, tmp_path)
+    assert run.code == 0, run.err
+    after = role_file.lstat()
+    assert (after.st_mode, after.st_rdev, after.st_ino) == (
+        before.st_mode,
+        before.st_rdev,
+        before.st_ino,
+    )
+    assert [p.name for p in out_dir.iterdir()] == [role_file.name]  # no temporary left
+
+
+def test_out_dir_role_file_that_is_a_symlink_is_refused_and_its_target_kept(
+    tmp_path: Path,
+) -> None:
+    precious = tmp_path / "precious"
+    precious.write_text("keep\n")
+    out_dir = tmp_path / "fixed"
+    out_dir.mkdir()
+    (out_dir / "vendor-admin-access.trust.json").symlink_to(precious)
+    run = fix_into(out_dir, tmp_path)
+    assert run.code == 2
+    assert "it is a symbolic link" in run.err
+    assert "Traceback" not in run.err
+    assert precious.read_text() == "keep\n"
+    assert (out_dir / "vendor-admin-access.trust.json").is_symlink()

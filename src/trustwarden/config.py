@@ -168,6 +168,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per level of nested arrays/tables
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError:  # an integer of more digits than sys.get_int_max_str_digits() allows
+        raise ConfigError(f"{path}: invalid TOML: a number too long to read") from None
 
 
 def _tool_table(table: Mapping[str, Any], path: Path) -> Mapping[str, Any] | None:

@@ -6,11 +6,12 @@ temporary credentials). Every message trustwarden shows for an exception it did 
 purpose - the ``internal error`` line, a skipped account's reason, the ``--debug`` traceback -
 is made here:
 
-* an exception of an AWS client library (botocore, boto3, urllib3, s3transfer) is described by
+* an exception of an AWS client library (botocore, boto3, urllib3, s3transfer), or any
+  exception raised *inside* one of them, is described by
   :func:`trustwarden.sources.aws.faults.describe`: operation, error code, never a body,
-  header or credential;
-* any other exception raised *inside* one of those libraries (or ``http.client``) shows its
-  type only, as its message may quote what the server sent;
+  header or credential (other exceptions: their type only);
+* any other exception raised inside ``http.client`` shows its type only, as its message may
+  quote what the server sent;
 * everything else is ``Type: message``.
 
 This module imports nothing from AWS; botocore is loaded only to describe its own exceptions.
@@ -32,17 +33,21 @@ def _in(module: str, packages: tuple[str, ...]) -> bool:
 
 
 def from_aws_library(exc: BaseException) -> bool:
-    """True when ``exc`` is an exception class of an AWS client library (any of them)."""
-    return any(_in(cls.__module__, AWS_LIBRARIES) for cls in type(exc).__mro__)
+    """True when ``exc`` comes from an AWS client library: one of its exception classes, or
+    any exception raised inside its code (botocore decoding a body that is not UTF-8 raises
+    a plain ``UnicodeDecodeError``): a failure talking to AWS, not a bug of trustwarden."""
+    return any(_in(cls.__module__, AWS_LIBRARIES) for cls in type(exc).__mro__) or _raised_in(
+        exc, AWS_LIBRARIES
+    )
 
 
-def _raised_in_quoting_code(exc: BaseException) -> bool:
+def _raised_in(exc: BaseException, packages: tuple[str, ...]) -> bool:
     tb = exc.__traceback__
     if tb is None:
         return False
     while tb.tb_next is not None:
         tb = tb.tb_next
-    return _in(str(tb.tb_frame.f_globals.get("__name__", "")), _QUOTING)
+    return _in(str(tb.tb_frame.f_globals.get("__name__", "")), packages)
 
 
 def _message(exc: BaseException) -> str:
@@ -50,7 +55,7 @@ def _message(exc: BaseException) -> str:
         from trustwarden.sources.aws.faults import describe  # noqa: PLC0415 - botocore on use
 
         return describe(exc)
-    if _raised_in_quoting_code(exc):
+    if _raised_in(exc, _QUOTING):
         return f"({_WITHHELD})"
     return " ".join(str(exc).split())
 

@@ -13,9 +13,10 @@ from urllib.parse import parse_qs, urlsplit
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
-#: ``rewrite(action, status, body) -> body``: what the client gets instead of moto's answer.
-#: ``action`` is the query-protocol ``Action`` (``AssumeRole``, ...) or the JSON target.
-Rewrite = Callable[[str, int, bytes], bytes]
+#: ``rewrite(action, status, body) -> body`` (or ``(status, body)``): what the client gets
+#: instead of moto's answer. ``action`` is the query-protocol ``Action`` (``AssumeRole``, ...)
+#: or the JSON target.
+Rewrite = Callable[[str, int, bytes], bytes | tuple[int, bytes]]
 #: ``delay(action) -> seconds`` to wait before forwarding a request.
 Delay = Callable[[str], float]
 
@@ -40,7 +41,7 @@ def proxy(
     """Yield the URL of a proxy on 127.0.0.1 forwarding every request to ``target``.
 
     Each request waits ``delay`` seconds (or ``delay(action)``); ``rewrite`` may replace
-    moto's real answer body (the status and headers are kept, ``Content-Length`` recomputed).
+    moto's real answer body and status (the headers are kept, ``Content-Length`` recomputed).
     """
     upstream = urlsplit(target)
     fixed = 0.0 if callable(delay) else delay
@@ -65,9 +66,11 @@ def proxy(
             resp = conn.getresponse()
             data = resp.read()
             conn.close()
+            status = resp.status
             if rewrite is not None:
-                data = rewrite(action, resp.status, data)
-            self.send_response(resp.status)
+                answer = rewrite(action, resp.status, data)
+                status, data = answer if isinstance(answer, tuple) else (status, answer)
+            self.send_response(status)
             for key, value in resp.getheaders():
                 if key.lower() not in _HOP:
                     self.send_header(key, value)

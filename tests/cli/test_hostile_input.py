@@ -318,3 +318,30 @@ def test_rich_markup_in_input_is_shown_as_written(tmp_path: Path) -> None:
     assert "[bold red]" in SGR.sub("", table.out)  # the cell folds, but the text is literal
     explained = run(["explain", "--input", str(path), "--role", name], tmp_path, tty=True)
     assert name in SGR.sub("", explained.out)
+
+
+HOSTILE = "\x1b[2J\x1b[H\u202eok\nPASS"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "--sample", "--trusted-account", HOSTILE],  # a bad value (our own check)
+        ["scan", "--sample", "--format", HOSTILE],  # click's choice error
+        ["scan", "--sample", "--max-attempts", HOSTILE],  # click's integer error
+        ["scan", "--input", f"/nonexistent/{HOSTILE}.json"],  # click's "does not exist"
+        ["scan", "--sample", "--config", f"/nonexistent/{HOSTILE}"],
+        ["rollback", f"/nonexistent/{HOSTILE}"],
+        ["scan", f"--{HOSTILE}"],  # click's "no such option"
+        [HOSTILE],  # click's "no such command"
+    ],
+    ids=["value", "choice", "integer", "input", "config", "journal", "option", "command"],
+)
+def test_messages_click_writes_itself_are_escaped(tmp_path: Path, args: list[str]) -> None:
+    done = run(args, tmp_path)
+    assert done.code == 2
+    assert done.out == ""
+    assert done.err.startswith("trustwarden: error: ")
+    assert "\\x1b[2J\\x1b[H\\u202eok\\nPASS" in done.err
+    assert_safe(done.err)
+    assert len(done.err.splitlines()) <= 2  # the message and a hint: no forged line

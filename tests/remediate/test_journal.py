@@ -88,6 +88,21 @@ def test_read_back_intents(tmp_path: Path) -> None:
     assert contents.damaged == ()
 
 
+def test_a_lone_surrogate_is_written_as_an_ascii_escape_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    with Journal(path, clock=fixed_clock) as journal:
+        write_intent(journal, "plain-Zürich")
+        write_intent(journal, "x\ud800-Zürich")  # no UTF-8 for it: the line is \\uXXXX JSON
+        write_intent(journal, "after")
+    lines = path.read_bytes().split(b"\n")
+    assert "Zürich".encode() in lines[0]  # other records keep their text as written
+    assert b"\\ud800" in lines[1]
+    assert lines[1].isascii()
+    contents = read_journal(path)
+    assert [i.role_name for i in contents.intents] == ["plain-Zürich", "x\ud800-Zürich", "after"]
+    assert contents.damaged == ()
+
+
 def test_a_torn_last_line_is_skipped_and_named(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     with Journal(path) as journal:

@@ -23,7 +23,7 @@ from trustwarden.jsonvalues import BadNumber, find_problem, loads
 from trustwarden.model import Settings, Skipped, Status
 from trustwarden.policy import decode_document
 from trustwarden.remediate.document import minify, pretty
-from trustwarden.sources.jsonstream import JsonStream
+from trustwarden.sources.jsonstream import TOO_DEEP, JsonStream
 from trustwarden.sources.offline import load_file
 
 ACCOUNT = "111111111111"
@@ -261,3 +261,38 @@ def test_a_document_or_file_that_is_only_a_bad_number(tmp_path: Path) -> None:
     assert run.code == 2
     (skipped,) = strict_json(run.out)["skipped"]
     assert skipped["reason"].startswith("not a recognised IAM export (a JSON number)")
+
+
+def nested(depth: int) -> str:
+    """Arrays ``depth`` deep, with strings holding brackets and escaped quotes at the bottom."""
+    return "[" * depth + '"]\\"[", "}{"' + "]" * depth
+
+
+@pytest.mark.parametrize("chunk", [7, 4096, 1 << 20])
+def test_stream_skips_a_value_nested_too_deeply_whatever_the_chunking(chunk: int) -> None:
+    text = f'[1, {nested(100_000)}, {{"a": {nested(5000)}}}, "after"]'
+    reader = JsonStream(io.StringIO(text), "doc.json", chunk_size=chunk)
+    values = [value for _, _, value in reader.array()]
+    reader.end()
+    assert values == [1, TOO_DEEP, TOO_DEEP, "after"]
+
+
+@pytest.mark.parametrize("depth", [990, 5000, 100_000])
+def test_a_role_nested_too_deeply_is_skipped_and_the_others_are_read(
+    tmp_path: Path, depth: int
+) -> None:
+    deep = OPEN % f', "Condition": {{"StringEquals": {{"aws:x": {nested(depth)}}}}}'
+    path = tmp_path / "authz.json"
+    roles = [role_json("good", OPEN % ""), role_json("deep", deep), role_json("last", OPEN % "")]
+    path.write_text('{"RoleDetailList": [\n' + ",\n".join(roles) + "]}")
+    items = list(load_file(path))
+    assert [getattr(i, "name", None) for i in items] == ["good", None, "last"]
+    skipped = items[1]
+    assert isinstance(skipped, Skipped)
+    assert "/RoleDetailList/1" in skipped.what
+    assert skipped.reason == "it is nested too deeply"
+    run = invoke(["scan", "--input", str(path)], env={}, cwd=tmp_path)
+    assert run.code == 2  # a skipped entry; the two open roles are still reported
+    assert "good" in run.out
+    assert "last" in run.out
+    assert "Traceback" not in run.err

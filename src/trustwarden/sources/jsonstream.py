@@ -4,7 +4,8 @@ Only the standard library's C decoder is used (``JSONDecoder.raw_decode``) on a 
 buffer, so a 100,000-role file is read element by element in bounded memory instead of being
 decoded as one huge object. The reader tracks line numbers for error messages and origins.
 Numbers Python cannot hold faithfully (``1e999``, ``NaN``, a 5,000-digit integer) come out as
-:class:`~trustwarden.jsonvalues.BadNumber` values, so they spoil only the role they are in.
+:class:`~trustwarden.jsonvalues.BadNumber` values, and a value nested deeper than the decoder
+can follow is skipped whole and comes out as :data:`TOO_DEEP`, so they spoil only their role.
 """
 
 from __future__ import annotations
@@ -20,6 +21,42 @@ from trustwarden.jsonvalues import BadNumber, decoder
 _WS = re.compile(r"[ \t\n\r]*")
 CHUNK_SIZE = 1 << 20
 _NUMBER_TAIL = frozenset("0123456789.eE+-")
+
+
+class TooDeep:
+    """The place of a value nested too deeply to decode (it was skipped whole)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "TOO_DEEP"
+
+
+TOO_DEEP = TooDeep()
+
+
+def _end_of_nested(buf: str, pos: int) -> int | None:
+    """The end of the array or object at ``buf[pos]``, by counting brackets; ``None`` if cut."""
+    depth = 0
+    in_string = False
+    i = pos
+    while i < len(buf):
+        char = buf[i]
+        if in_string:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
 
 
 class JsonStream:
@@ -110,7 +147,14 @@ class JsonStream:
                 self._read(max(self._chunk, len(self._buf) - self._pos))
                 continue
             except RecursionError:
-                raise self.error("not valid JSON: nested too deeply") from None
+                skipped = _end_of_nested(self._buf, self._pos)
+                if skipped is None:
+                    if self._eof:
+                        raise self.error("not valid JSON: nested too deeply") from None
+                    self._read(max(self._chunk, len(self._buf) - self._pos))
+                    continue
+                self._pos = skipped
+                return TOO_DEEP
             if not self._eof and (
                 end == len(self._buf)
                 or (self._buf[end] in _NUMBER_TAIL and type(obj) in (int, float, BadNumber))

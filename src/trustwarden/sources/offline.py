@@ -34,7 +34,7 @@ from trustwarden.errors import InputError, PolicyError
 from trustwarden.jsonvalues import BadNumber
 from trustwarden.model import Origin, Permissions, Principal, PrincipalForm, Role, Skipped
 from trustwarden.policy import decode_document
-from trustwarden.sources.jsonstream import JsonStream
+from trustwarden.sources.jsonstream import TOO_DEEP, JsonStream
 from trustwarden.sources.permissions import PolicyIndex, role_permissions
 from trustwarden.sources.policies_probe import probe_policies, read_policy_index
 
@@ -248,6 +248,8 @@ def _role(
     policies: PolicyIndex | None,
 ) -> Item:
     """One role entry as a :class:`Role`, or a :class:`Skipped` saying why it is not one."""
+    if entry is TOO_DEEP:
+        return _skipped(file, pointer, line, "it is nested too deeply")
     if not isinstance(entry, dict):
         return _skipped(file, pointer, line, "it is not a JSON object")
     arn = entry.get("Arn")

@@ -131,12 +131,15 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         raw_code = str(err.get("Code") or "")
-        code = raw_code if _CODE.fullmatch(raw_code) else "Error"
+        named = _CODE.fullmatch(raw_code) and not _SECRET_SHAPED.search(raw_code)
+        code = raw_code if named else "Error"
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code == "Error" and isinstance(status, int):
             code = f"HTTP {status}"
         op = getattr(exc, "operation_name", None) or "call"
-        message = _service_message(err.get("Message"))
+        # Without an error code of its own the answer was not an AWS error document: botocore
+        # then puts the whole body (an HTML page, a proxy's text) into the message.
+        message = _service_message(err.get("Message")) if named else None
         return f"{op}: {code}: {message}" if message else f"{op}: {code}"
     if isinstance(exc, ResponseParserError):
         return "AWS sent an answer that cannot be read (malformed; its content is not shown)"

@@ -9,6 +9,7 @@ Both honour ``AWS_ENDPOINT_URL`` and the usual retry settings, and both raise
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -20,6 +21,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import Credentials, RefreshableCredentials
+from botocore.parsers import ResponseParserError
 from botocore.utils import parse_timestamp
 
 from trustwarden import __version__
@@ -116,10 +118,33 @@ def fast_timestamp(value: object) -> datetime:
 
 
 def _tune(core: Any) -> None:
-    """Per botocore session: the fast timestamp parser."""
+    """Per botocore session: the fast timestamp parser; unreadable JSON answers are errors."""
     core.get_component("response_parser_factory").set_parser_defaults(
         timestamp_parser=fast_timestamp
     )
+    core.register("before-parse", _reject_unreadable_json)
+
+
+def _reject_unreadable_json(operation_model: Any, response_dict: Any, **_: Any) -> None:
+    """A successful JSON-protocol answer (Organizations) must be a JSON object.
+
+    botocore reads any other body as an answer with no fields: an organisation without
+    accounts, a clean scan. It is a :class:`ResponseParserError` instead (never quoting it).
+    """
+    body = response_dict.get("body")
+    if (
+        operation_model.service_model.resolved_protocol not in ("json", "rest-json")
+        or not 200 <= int(response_dict.get("status_code") or 0) < 300
+        or not isinstance(body, bytes)
+        or not body.strip()
+    ):
+        return
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise ResponseParserError("the JSON answer cannot be read")
 
 
 def _account_of(arn: str) -> str:
