@@ -9,6 +9,10 @@ offline source (not timed), then ``analyze_roles`` runs over the list of roles. 
 roles/s by wall clock and by CPU time (the CPU figure is steadier on a shared machine), the
 process's peak RSS, and with ``--tracemalloc`` the peak Python memory of the analysis alone
 (tracemalloc slows the run, so that run is separate and not timed). Target: >= 20,000 roles/s.
+
+It also prints the share of trust documents that reach the exact solver (distinct documents
+and roles) on the generated estate and on the bundled sample, and the throughput when every
+document is unique and needs the solver (``--unique N`` of them, from ``solver_documents``).
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from __future__ import annotations
 import argparse
 import collections
 import gc
+import random
 import resource
 import statistics
+import string
 import sys
 import tempfile
 import time
@@ -29,10 +35,92 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate_estate import write_estate
 
 from trustwarden.engine import analyze_roles
+from trustwarden.engine.exact import needs_solver
+from trustwarden.errors import PolicyError
 from trustwarden.model import Role, Settings
+from trustwarden.policy import decode_document, parse_policy
 from trustwarden.sources.offline import load_file
 
 TARGET_ROLES_PER_SECOND = 20_000
+TARGET_SOLVER_ROLES_PER_SECOND = 1_000
+SAMPLE = (
+    Path(__file__).resolve().parents[1] / "src/trustwarden/data/sample/authorization-details.json"
+)
+
+
+def solver_share(roles: list[Role]) -> str:
+    """How many roles (and distinct documents) the exact solver decides."""
+    verdicts: dict[str, bool] = {}
+    solver_roles = 0
+    for role in roles:
+        key = repr(role.trust_document)
+        if key not in verdicts:
+            try:
+                verdicts[key] = needs_solver(parse_policy(decode_document(role.trust_document)))
+            except PolicyError:
+                verdicts[key] = False
+        solver_roles += verdicts[key]
+    docs = sum(verdicts.values())
+    return (
+        f"{solver_roles:,} of {len(roles):,} roles ({solver_roles / max(len(roles), 1):.2%}), "
+        f"{docs:,} of {len(verdicts):,} distinct documents"
+    )
+
+
+def solver_documents(count: int, seed: int) -> list[Role]:
+    """``count`` roles whose trust documents are all different and all need the solver.
+
+    Shapes an attacker or an unusual estate writes: External ID patterns with Deny lists,
+    numeric windows on tags, ARN patterns on ``aws:PrincipalArn``, tag-bound External IDs.
+    """
+    rng = random.Random(seed)
+    roles = []
+    for i in range(count):
+        word = "".join(rng.choice(string.ascii_lowercase) for _ in range(6)) + str(i)
+        shape = i % 4
+        if shape == 0:
+            statements = [
+                _st({"AWS": "*"}, {"StringLike": {"sts:ExternalId": f"{word}-*"}}),
+                _st("*", {"StringEquals": {"sts:ExternalId": [f"{word}-x", f"{word}-0"]}}, "Deny"),
+            ]
+        elif shape == 1:
+            low = rng.randint(1, 1000)
+            statements = [
+                _st(
+                    {"AWS": f"arn:aws:iam::{rng.randint(10**11, 10**12 - 1)}:root"},
+                    {
+                        "NumericGreaterThan": {f"aws:PrincipalTag/{word}": str(low)},
+                        "NumericLessThan": {f"aws:PrincipalTag/{word}": str(low + 1)},
+                    },
+                )
+            ]
+        elif shape == 2:
+            statements = [
+                _st({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{word}*"}})
+            ]
+        else:
+            statements = [
+                _st(
+                    {"AWS": f"arn:aws:iam::{rng.randint(10**11, 10**12 - 1)}:root"},
+                    {"StringEquals": {"sts:ExternalId": f"${{aws:PrincipalTag/{word}}}"}},
+                )
+            ]
+        document = {"Version": "2012-10-17", "Statement": statements}
+        roles.append(
+            Role(f"arn:aws:iam::111111111111:role/r{i}", f"r{i}", "111111111111", document)
+        )
+    return roles
+
+
+def _st(
+    principal: object, condition: dict[str, object], effect: str = "Allow"
+) -> dict[str, object]:
+    return {
+        "Effect": effect,
+        "Principal": principal,
+        "Action": "sts:AssumeRole",
+        "Condition": condition,
+    }
 
 
 def load_roles(count: int, seed: int) -> list[Role]:
@@ -62,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=3, help="timed runs (the best is reported)")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure Python heap")
+    parser.add_argument("--unique", type=int, default=400, help="unique solver documents")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -93,6 +182,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(f"peak RSS of this process (estate + results): {peak_rss:,.0f} MiB")
+    print(f"solver share, generated estate: {solver_share(roles)}")
+    sample = [r for r in load_file(SAMPLE) if isinstance(r, Role)]
+    print(f"solver share, bundled sample: {solver_share(sample)}")
+
+    if args.unique:
+        unique = solver_documents(args.unique, args.seed)
+        wall, cpu, counts = run_once(unique, settings)
+        rate = len(unique) / wall
+        print(
+            f"unique solver documents: {len(unique)} in {wall:.2f} s wall "
+            f"({rate:,.0f} roles/s wall, {len(unique) / cpu:,.0f} roles/s CPU), "
+            f"verdicts {dict(sorted(counts.items()))}; target >= "
+            f"{TARGET_SOLVER_ROLES_PER_SECOND:,} roles/s: "
+            f"{'met' if rate >= TARGET_SOLVER_ROLES_PER_SECOND else 'NOT met'}"
+        )
 
     if args.tracemalloc:
         gc.collect()

@@ -198,6 +198,8 @@ class Condition:
     values: tuple[str, ...]
     if_exists: bool = False
     set_op: str | None = None  # "ForAllValues" | "ForAnyValue" | None
+    # Whether ``${...}`` in values are policy variables (Version 2012-10-17) or literal text.
+    variables: bool = True
 
 
 @dataclass(frozen=True, slots=True)

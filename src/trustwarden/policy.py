@@ -22,6 +22,11 @@ from trustwarden.model import (
 
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
+# Policy variables (``${...}``) exist only in policy language version 2012-10-17; in
+# 2008-10-17 or without a Version they are literal text (AWS docs, "Version").
+VARIABLES_VERSION = "2012-10-17"
+# Elements IAM refuses in a role trust policy ("Has prohibited field Resource").
+_PROHIBITED_FIELDS = ("Resource", "NotResource")
 
 
 def decode_document(raw: object) -> dict[str, Any]:
@@ -82,11 +87,12 @@ def parse_policy(doc: Mapping[str, Any]) -> TrustPolicy:
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list):
         raise PolicyError("Statement must be an object or a list of objects")
-    statements = tuple(_parse_statement(i, s) for i, s in enumerate(raw_statements))
+    variables = version == VARIABLES_VERSION
+    statements = tuple(_parse_statement(i, s, variables) for i, s in enumerate(raw_statements))
     return TrustPolicy(statements=statements, version=version)
 
 
-def _parse_statement(index: int, raw: object) -> Statement:
+def _parse_statement(index: int, raw: object, variables: bool) -> Statement:
     where = f"statement {index}"
     if not isinstance(raw, Mapping):
         raise PolicyError(f"{where} is not an object")
@@ -98,6 +104,12 @@ def _parse_statement(index: int, raw: object) -> Statement:
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise PolicyError(f'{where}: Effect must be "Allow" or "Deny", not {effect!r}')
+    for prohibited in _PROHIBITED_FIELDS:
+        if prohibited in raw:
+            raise PolicyError(
+                f"{where}: a trust policy cannot have {prohibited} (IAM rejects it: "
+                f'"MalformedPolicyDocument: Has prohibited field {prohibited}")'
+            )
     if ("Action" in raw) == ("NotAction" in raw):
         raise PolicyError(f"{where}: needs exactly one of Action and NotAction")
     if ("Principal" in raw) == ("NotPrincipal" in raw):
@@ -114,7 +126,7 @@ def _parse_statement(index: int, raw: object) -> Statement:
         principals = _principals(raw["Principal"], f"{where}: Principal")
     else:
         not_principals = _principals(raw["NotPrincipal"], f"{where}: NotPrincipal")
-    conditions = _conditions(raw.get("Condition"), where)
+    conditions = _conditions(raw.get("Condition"), where, variables)
     return Statement(
         index=index,
         sid=sid or None,
@@ -156,7 +168,7 @@ def _principals(value: object, where: str) -> tuple[Principal, ...]:
     return tuple(out)
 
 
-def _conditions(value: object, where: str) -> tuple[Condition, ...]:
+def _conditions(value: object, where: str, variables: bool) -> tuple[Condition, ...]:
     if value is None:
         return ()
     if not isinstance(value, Mapping):
@@ -184,6 +196,7 @@ def _conditions(value: object, where: str) -> tuple[Condition, ...]:
                     values=values,
                     if_exists=if_exists,
                     set_op=set_op,
+                    variables=variables,
                 )
             )
     return tuple(out)

@@ -531,7 +531,7 @@ ADVERSARIAL_CASES = [
         "session-principal-arn-is-the-role",
         cond(
             {"ArnEquals": {"aws:PrincipalArn": arn(OUTSIDER, "role/vendor")}},
-            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s", service="sts")},
+            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")},
         ),
         FAIL,
         ("TW001",),
@@ -542,10 +542,10 @@ ADVERSARIAL_CASES = [
         cond(
             {
                 "ArnEquals": {
-                    "aws:PrincipalArn": arn(OUTSIDER, "assumed-role/vendor/s", service="sts")
+                    "aws:PrincipalArn": arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")
                 }
             },
-            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s", service="sts")},
+            {"AWS": arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")},
         ),
         PASS,
         notes="aws:PrincipalArn never holds the session ARN",

@@ -31,6 +31,7 @@ from tests.engine.helpers import (
     show,
 )
 from trustwarden.engine import Request, evaluate_request
+from trustwarden.engine.exact import needs_solver
 from trustwarden.model import Status, Witness
 from trustwarden.policy import parse_policy
 
@@ -62,7 +63,7 @@ OUTSIDER_PRINCIPALS: list[Any] = [
     aws(OUTSIDER),
     aws(arn(OUTSIDER)),
     aws(arn(OTHER, "user/u")),
-    aws(arn(OUTSIDER, "assumed-role/vendor/s", service="sts")),
+    aws(arn(OUTSIDER, "assumed-role/vendor/s1", service="sts")),
     aws(OWN, OUTSIDER),
     {"AWS": OTHER, "Service": "lambda.amazonaws.com"},
 ]
@@ -239,7 +240,14 @@ def test_results_are_deterministic(
         raw = quote(json.dumps(doc), safe="")
     first = analyze(raw)
     second = analyze(raw)
-    assert first == second
+    if needs_solver(parse_policy(doc)):
+        # z3's models can differ between runs: the verdict and findings must not.
+        assert (first.status, first.fingerprint) == (second.status, second.fingerprint)
+        assert [(f.code, f.principals) for f in first.findings] == [
+            (f.code, f.principals) for f in second.findings
+        ]
+    else:
+        assert first == second
     assert first.status is analyze(doc).status
     reordered = {"Statement": [g.body for g in reversed(generated)]}
     assert analyze(reordered).status is first.status, show(first)
@@ -466,7 +474,7 @@ def attacker_witnesses(draw: st.DrawFn) -> Witness:
     name = draw(st.sampled_from(["u", "r", "ux"]))
     if draw(st.booleans()):
         return Witness(arn(account, f"user/{name}"), account, mfa, external_id, context)
-    session = arn(account, f"assumed-role/{name}/s", service="sts")
+    session = arn(account, f"assumed-role/{name}/s1", service="sts")
     return Witness(arn(account, f"role/{name}"), account, mfa, external_id, context, session)
 
 

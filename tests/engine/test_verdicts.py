@@ -212,11 +212,15 @@ DENY_CASES = [
     Case(
         "deny-not-principal-exempts-outsider",
         policy(
-            statement("*"), statement(effect="Deny", not_principal=aws(arn(OUTSIDER, "user/bob")))
+            statement("*"),
+            statement(
+                effect="Deny",
+                not_principal=aws(arn(OUTSIDER, "user/bob"), arn(OUTSIDER, "root")),
+            ),
         ),
         FAIL,
         ("TW001",),
-        notes="bob is exempt from the Deny and admitted by *",
+        notes="bob (user and account listed) is exempt from the Deny and admitted by *",
     ),
     Case(
         "deny-variable-external-id",

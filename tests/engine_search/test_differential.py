@@ -82,7 +82,7 @@ PRINCIPALS: list[Any] = [
     {"AWS": f"arn:aws:iam::{OWN}:root"},
     {"AWS": [f"arn:aws:iam::{TRUSTED}:role/v", "AROAABCDEFGHIJKLMNOP"]},
     {"Service": "ec2.amazonaws.com"},
-    {"AWS": "arn:aws:sts::222222222222:assumed-role/R/s"},
+    {"AWS": "arn:aws:sts::222222222222:assumed-role/R/s1"},
     {"AWS": "arn:aws:iam::222222222222:user/u"},
     {"AWS": "arn:aws-cn:iam::222222222222:root"},
 ]
@@ -135,10 +135,10 @@ def attacker_requests(draw: st.DrawFn) -> dict[str, Any]:
         arn, session, ptype = f"arn:aws:iam::{account}:user/u", None, "User"
     elif kind == "role":
         arn = f"arn:aws:iam::{account}:role/x1"
-        session, ptype = f"arn:aws:sts::{account}:assumed-role/x1/s", "AssumedRole"
+        session, ptype = f"arn:aws:sts::{account}:assumed-role/x1/s1", "AssumedRole"
     else:
         arn = f"arn:aws:iam::{account}:role/R"
-        session, ptype = f"arn:aws:sts::{account}:assumed-role/R/s", "AssumedRole"
+        session, ptype = f"arn:aws:sts::{account}:assumed-role/R/s1", "AssumedRole"
     context: dict[str, Any] = {
         "aws:principalaccount": account,
         "aws:principalarn": arn,

@@ -34,8 +34,6 @@ def _analyze(condition: dict[str, Any], principal: Any = "*") -> tuple[Status, A
 @pytest.mark.parametrize(
     ("condition", "principal_part"),
     [
-        ({"StringEquals": {"aws:PrincipalType": "FederatedUser"}}, ":federated-user/"),
-        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:sts::*:federated-user/*"}}, ":federated-user/"),
         ({"StringEquals": {"aws:username": "alice"}}, ":user/alice"),
         ({"StringLike": {"aws:username": "adm*"}}, ":user/adm"),
         ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/vendor-*"}}, ":role/vendor-"),
@@ -47,6 +45,19 @@ def test_wildcard_attacker_takes_the_identity_the_condition_wants(
     status, witness = _analyze(condition)
     assert status is Status.FAIL
     assert principal_part in witness.principal_arn
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:PrincipalType": "FederatedUser"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:sts::*:federated-user/*"}},
+    ],
+)
+def test_federated_user_sessions_are_no_attackers(condition: dict[str, Any]) -> None:
+    """GetFederationToken sessions cannot call STS AssumeRole: no witness STS would accept."""
+    status, _ = _analyze(condition)
+    assert status is Status.PASS
 
 
 def test_named_account_root_admits_any_user_name_of_that_account() -> None:

@@ -207,7 +207,7 @@ def test_size_quota() -> None:
 def test_size_counts_no_white_space() -> None:
     doc = policy(allow({"AWS": OUTSIDER}, sid="A"))
     doc["Statement"][0]["Condition"] = {
-        "StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/a b"}
+        "StringLike": {"aws:PrincipalTag/team": "a b*"}  # tag values may hold spaces
     }
     plan = plan_role(role(doc), SETTINGS, EXT)
     assert plan.after is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Protocol
 
 from trustwarden.engine.attacker import AttackerSearch, Hit, Outsider, to_witness
 from trustwarden.engine.describe import (
@@ -13,6 +14,7 @@ from trustwarden.engine.describe import (
     principal_account,
 )
 from trustwarden.engine.evaluate import statement_covers_assume_role
+from trustwarden.engine.exact import ExactSearch, Undecided, needs_solver
 from trustwarden.engine.severity import role_severity
 from trustwarden.errors import PolicyError
 from trustwarden.model import (
@@ -89,11 +91,11 @@ def analyze_role(role: Role, settings: Settings, *, explain: bool = False) -> Ro
             status=INVALID_POLICY.status,
         )
         return _result(role, INVALID_POLICY.status, severity, (finding,), error=exc.message)
-    search = AttackerSearch(
-        policy,
-        role.partition,
-        frozenset({role.account_id}) | settings.trusted_accounts,
-        settings.trusted_orgs,
+    trusted = frozenset({role.account_id}) | settings.trusted_accounts
+    search: Search = (
+        ExactSearch(policy, role.partition, trusted, settings.trusted_orgs)
+        if needs_solver(policy)
+        else AttackerSearch(policy, role.partition, trusted, settings.trusted_orgs)
     )
     findings: list[Finding] = []
     per_statement: dict[int, tuple[list[Outsider], Hit | None]] = {}
@@ -161,26 +163,46 @@ def _stale_findings(statement: Statement) -> list[Finding]:
     ]
 
 
+class Search(Protocol):
+    """What verdicts need from a search: the fast candidate search or the exact solver."""
+
+    relevant: tuple[Statement, ...]
+    trusted: frozenset[str]
+    spelling: dict[str, str]
+
+    def outsiders(self, statement: Statement) -> list[Outsider]: ...
+
+    def reach(self, statement: Statement, outsider: Outsider) -> Hit | None: ...
+
+    def weak(self, statement: Statement, outsider: Outsider) -> bool: ...
+
+
 def _outsider_finding(
-    search: AttackerSearch,
+    search: Search,
     statement: Statement,
     outsiders: list[Outsider],
     known: Mapping[str, str],
 ) -> tuple[Finding | None, Hit | None]:
     reachable: list[str] = []
+    reasons: list[str] = []
     first: Hit | None = None
     for outsider in outsiders:
-        hit = search.find(statement, outsider.identities)
+        try:
+            hit = search.reach(statement, outsider)
+        except Undecided as exc:
+            reachable.append(outsider.written)
+            reasons.append(exc.reason)
+            continue
         if hit is not None:
             reachable.append(outsider.written)
             first = first or hit
-    if first is not None:
-        return _fail_finding(search, statement, tuple(reachable), first, known), first
+    if first is not None or reasons:
+        finding = _fail_finding(search, statement, tuple(reachable), first, known, reasons)
+        return finding, first
     wildcards = [o for o in outsiders if o.wildcard]
     for outsider in wildcards:
         # "Any account": a fresh account the policy never mentions gets in with the ID/MFA.
-        fresh = tuple(i for i in outsider.identities if i.account_id in search.fresh_accounts)
-        if fresh and search.find(statement, fresh, strong=True) is not None:
+        if search.weak(statement, outsider):
             return (
                 Finding(
                     code=WILDCARD_WEAK_PROTECTION.id,
@@ -199,14 +221,15 @@ def _outsider_finding(
     return None, None
 
 
-def _fail_finding(
-    search: AttackerSearch,
+def _fail_finding(  # noqa: PLR0917 - one private call site
+    search: Search,
     statement: Statement,
     principals: tuple[str, ...],
-    hit: Hit,
+    hit: Hit | None,
     known: Mapping[str, str],
+    reasons: list[str],
 ) -> Finding:
-    witness = to_witness(hit.request, search.spelling)
+    witness = to_witness(hit.request, search.spelling) if hit is not None else None
     who = ", ".join(label_principal(p, known) for p in principals)
     if statement.conditions:
         shown = "; ".join(describe_condition(c) for c in statement.conditions)
@@ -214,16 +237,21 @@ def _fail_finding(
     else:
         why = "it has no conditions"
     notes: list[str] = []
-    if witness.account_id in known and not principals_name(principals, witness.account_id):
+    if (
+        witness is not None
+        and witness.account_id in known
+        and not principals_name(principals, witness.account_id)
+    ):
         notes.append(f"The witness account {witness.account_id} is {known[witness.account_id]}'s.")
     code = OUTSIDER_CAN_ASSUME.id
-    if hit.relies_on_unevaluable:
+    if hit is None or hit.relies_on_unevaluable:
         code = UNEVALUATED_CONSTRUCT.id
         notes.append(
             "Part of the policy could not be evaluated exactly (an unknown operator, a value "
             "that does not parse, or too many combinations); trustwarden assumed the worst: "
             "that it lets the attacker through an Allow and does not stop them in a Deny."
         )
+    notes.extend(f"Not decided exactly: {r}; reported as exposed." for r in dict.fromkeys(reasons))
     message = (
         f"Statement {statement.label} lets {who} (outside the trusted accounts) assume the "
         f"role: {why}."
@@ -242,7 +270,7 @@ def _fail_finding(
 
 def _explain(
     policy: TrustPolicy,
-    search: AttackerSearch,
+    search: Search,
     per_statement: dict[int, tuple[list[Outsider], Hit | None]],
     known: Mapping[str, str],
 ) -> tuple[ExplainedStatement, ...]:

@@ -6,10 +6,12 @@ trusted set and outside every trusted organisation, calling ``sts:AssumeRole`` w
 false), with ``sts:ExternalId`` absent or any value other than the policy's literal External
 IDs, and every other condition key set to whatever helps them, consistent with who they are.
 
-The search is exact over a finite candidate set per condition key: the values the policy
-names, their wildcard instantiations, neighbours of numbers/dates/addresses, a fresh value
-that matches nothing, and "absent". Each key's candidates are first filtered by the Allow
-statement's own conditions on that key, then combined against the Deny statements.
+The search tries a finite candidate set per condition key: the values the policy names,
+their wildcard instantiations, neighbours of numbers/dates/addresses, a fresh value that
+matches nothing, and "absent". That is a proof only for the common shapes
+:func:`trustwarden.engine.exact.needs_solver` lets through (literal equality tests, plain
+MFA), where every value other than the literals behaves alike; every other policy is decided
+by :mod:`trustwarden.engine.exact`.
 """
 
 from __future__ import annotations
@@ -81,13 +83,13 @@ CANONICAL_KEYS = {
 WITNESS_NAME = "trustwarden-witness"
 FRESH_ACCOUNTS = ("999999999999", "100000000001", "555555555551", "123456789012")
 FILLERS = (("x", "x"), ("", "q"), ("Q7z", "Q"), ("0", "0"), ("9", "9"))
-EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}")
+EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}", re.ASCII)  # what STS accepts
 FRESH_STRING = "trustwarden-any-value"
 FRESH_EXTERNAL_ID = "attacker-chosen-id"
 FRESH_ORG = "o-trustwarden00"
 FRESH_IP = "192.0.2.10"
 SEARCH_LIMIT = 20_000
-_ACCOUNT_IN_TEXT = re.compile(r"(?<!\d)\d{12}(?!\d)")
+_ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])", re.ASCII)
 
 Fragment = Mapping[str, ContextValue]
 
@@ -129,6 +131,7 @@ class Outsider:
     written: str  # how the policy wrote it ("*", "222222222222", an ARN, "NotPrincipal")
     identities: tuple[Identity, ...]
     wildcard: bool  # any account ("*" or NotPrincipal)
+    principal: Principal | None = None  # the entry itself (None for NotPrincipal)
 
 
 class AttackerSearch:
@@ -295,6 +298,16 @@ class AttackerSearch:
         )
 
     # ------------------------------------------------------------------ search
+
+    def reach(self, statement: Statement, outsider: Outsider) -> Hit | None:
+        """A request by one of the outsider's identities that gets in, if any."""
+        return self.find(statement, outsider.identities)
+
+    def weak(self, statement: Statement, outsider: Outsider) -> bool:
+        """Whether a fresh account gets in with the policy's own External ID or MFA."""
+        self.wildcard_accounts()
+        fresh = tuple(i for i in outsider.identities if i.account_id in self.fresh_accounts)
+        return bool(fresh) and self.find(statement, fresh, strong=True) is not None
 
     def find(
         self, statement: Statement, identities: tuple[Identity, ...], *, strong: bool = False

@@ -247,7 +247,13 @@ def evaluate_condition(cond: Condition, context: Context) -> bool | None:
         policy_values = [
             s
             for v in cond.values
-            if (s := (substitute(v, context, wildcard=wildcard) if has_variable(v) else v))
+            if (
+                s := (
+                    substitute(v, context, wildcard=wildcard)
+                    if cond.variables and has_variable(v)
+                    else v
+                )
+            )
             is not None
         ]
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from trustwarden.engine.conditions import ContextValue, evaluate_condition, glob_regex
 from trustwarden.model import Principal, PrincipalForm, Statement, TrustPolicy, Witness
+from trustwarden.policy import is_account_id, parse_aws_principal
 
 ASSUME_ROLE = "sts:assumerole"
 
@@ -91,8 +92,38 @@ def principal_matches(principal: Principal, request: Request) -> bool:
 def statement_names(statement: Statement, request: Request) -> bool:
     """Whether the statement's Principal / NotPrincipal element covers the caller."""
     if statement.not_principals is not None:
-        return not any(principal_matches(p, request) for p in statement.not_principals)
+        return not not_principal_exempts(statement.not_principals, request)
     return any(principal_matches(p, request) for p in statement.principals)
+
+
+def not_principal_exempts(entries: tuple[Principal, ...], request: Request) -> bool:
+    """Whether a NotPrincipal list exempts the caller.
+
+    IAM checks every principal the request carries: the account and the user (or, for a
+    role session, the session or its role). Only when both are listed is the caller
+    exempt, so an account root ARN alone exempts none of the account's users and roles
+    (AWS docs, "NotPrincipal": list the account ARN *and* the user/role).
+    """
+    if any(p.kind == "*" or (p.kind == "AWS" and p.value == "*") for p in entries):
+        return True
+    account = any(p.kind == "AWS" and _names_whole_account(p.value, request) for p in entries)
+    if not account:
+        return False
+    own = {request.principal_arn, request.session_arn}
+    return any(p.kind == "AWS" and p.value in own for p in entries)
+
+
+def _names_whole_account(value: str, request: Request) -> bool:
+    if is_account_id(value):
+        return value == request.account_id
+    parts = parse_aws_principal(value)
+    return (
+        parts is not None
+        and parts[0] == request.partition
+        and parts[1] == "iam"
+        and parts[2] == request.account_id
+        and parts[3] == "root"
+    )
 
 
 def conditions_hold(statement: Statement, request: Request, *, strict: bool = False) -> bool:
