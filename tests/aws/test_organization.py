@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable, Generator
+from typing import Any
 
 import boto3
 import pytest
@@ -155,7 +157,7 @@ def test_throttling_is_retried_and_every_role_evaluated_once(
     # Every third request to IAM/STS/Organizations is throttled (retries land on other numbers).
     throttle = Injector(lambda p, n: (400, "Throttling", "Rate exceeded") if n % 3 == 0 else None)
     counter = CallCounter()
-    hooks = [
+    hooks: list[tuple[str, Callable[..., Any]]] = [
         *counter.hooks,
         ("before-send.iam", throttle),
         ("before-send.sts", throttle),
@@ -192,6 +194,7 @@ def test_closing_the_stream_stops_pending_accounts(moto_env: MotoServer) -> None
     seed_org(12, 1)
     counter = CallCounter()
     stream = LiveScan(LiveScanOptions(organization=True, workers=1), hooks=counter.hooks).events()
+    assert isinstance(stream, Generator)  # closable
     first = next(stream)
     assert isinstance(first, RoleResult)
     stream.close()

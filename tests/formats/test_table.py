@@ -64,8 +64,9 @@ def test_wide_table_has_every_column_and_role() -> None:
 
 def test_fail_shows_witness_in_plain_words() -> None:
     text = " ".join(render((fail_result(),), width=300).split())
-    assert fail_result().findings[0].witness is not None
-    assert "e.g. " + fail_result().findings[0].witness.describe() in text
+    witness = fail_result().findings[0].witness
+    assert witness is not None
+    assert "e.g. " + witness.describe() in text
 
 
 def test_how_to_fix_uses_short_remediation() -> None:
