@@ -24,6 +24,6 @@ format:
 	$(PYTHON) -m ruff format .
 	$(PYTHON) -m ruff check --fix .
 
-# Rewrite the --help blocks quoted in README.md after changing an option.
+# Rewrite the --help blocks quoted in docs/cli.md after changing an option.
 readme-help:
 	TW_UPDATE_README=1 $(PYTHON) -m pytest -q tests/cli/test_readme.py

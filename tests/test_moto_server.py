@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def test_iam_round_trip_over_http(moto_env: MotoServer) -> None:
 
 
 def test_missing_moto_server_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(moto_process.shutil, "which", lambda *_, **__: None)
+    monkeypatch.setattr(shutil, "which", lambda *_, **__: None)
     with (
         pytest.raises(MotoServerNotInstalledError, match="pip install 'moto\\[server\\]'"),
         moto_server_process(tmp_path / "server.log"),
@@ -56,7 +57,7 @@ def test_server_that_exits_early_is_reported_with_its_output(
 
 
 def test_script_environment_exits_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(moto_process.shutil, "which", lambda *_, **__: None)
+    monkeypatch.setattr(shutil, "which", lambda *_, **__: None)
     with pytest.raises(SystemExit) as exited, moto_environment():
         pytest.fail("the block must not run")
     assert exited.value.code == "moto_server is not installed (pip install 'moto[server]')"

@@ -73,7 +73,12 @@ def test_a_custom_source_streams_results_and_skipped_in_order() -> None:
     running = scan(source, Settings(fail_on="warn"))
     assert source.opened == 1  # opened at once: set-up errors surface before any output
     events = list(running)
-    assert [getattr(e, "what", None) or e.role.name for e in events] == ["a", "file x", "b", "c"]
+    assert [e.role.name if isinstance(e, RoleResult) else e.what for e in events] == [
+        "a",
+        "file x",
+        "b",
+        "c",
+    ]
     statuses = [e.status for e in events if isinstance(e, RoleResult)]
     assert statuses == [Status.FAIL, Status.PASS, Status.FAIL]
     assert running.counts == {"fail": 2, "warn": 0, "pass": 1, "error": 0}

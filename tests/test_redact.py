@@ -24,7 +24,7 @@ def client_error(code: str, message: str, status: int = 400) -> ClientError:
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status},
     }
-    return ClientError(response, "AssumeRole")  # type: ignore[arg-type]
+    return ClientError(response, "AssumeRole")
 
 
 def test_a_parser_error_is_an_aws_failure_described_without_its_body() -> None:

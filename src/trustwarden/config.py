@@ -39,7 +39,7 @@ from typing import Any
 
 from trustwarden.errors import ConfigError
 from trustwarden.files import read_utf8
-from trustwarden.model import Settings
+from trustwarden.model import Settings, is_account_id
 from trustwarden.suppress import SuppressRule, parse_suppressions
 
 CONFIG_FILE = ".trustwarden.toml"
@@ -54,7 +54,6 @@ KNOWN_KEYS = (
     "suppress",
 )
 
-_ACCOUNT_RE = re.compile(r"[0-9]{12}")
 _ORG_RE = re.compile(r"o-[a-z0-9]{10,32}")
 
 
@@ -80,7 +79,7 @@ def validate_account_id(value: object) -> str:
             f"account id {value} is a number, not a string",
             hint=f'quote it ("{value:012d}") so that leading zeros are kept',
         )
-    if not _ACCOUNT_RE.fullmatch(value):
+    if not is_account_id(value):
         raise ConfigError(
             f"invalid account id {value!r}: expected exactly 12 digits",
             hint="an AWS account id looks like 123456789012 (keep any leading zeros)",

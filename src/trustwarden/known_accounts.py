@@ -33,7 +33,6 @@ entry (0-based index and line) and what is wrong.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -41,11 +40,10 @@ import yaml
 
 from trustwarden.errors import ConfigError
 from trustwarden.files import read_utf8
+from trustwarden.model import is_account_id
 
 AWS_SERVICE_PREFIX = "AWS service: "
 DEPRECATED = "deprecated"
-
-_ACCOUNT_RE = re.compile(r"[0-9]{12}")
 
 
 def load_known_accounts(path: Path) -> dict[str, str]:
@@ -169,7 +167,7 @@ def _accounts(entry: Mapping[str, object], where: str, node: yaml.Node | None) -
                 "a number and drops leading zeros)",
                 hint=f"quote it: '{written}'",
             )
-        if not isinstance(value, str) or not _ACCOUNT_RE.fullmatch(value):
+        if not isinstance(value, str) or not is_account_id(value):
             raise ConfigError(f"{at}: {value!r} is not a 12-digit account id")
         out.append(value)
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -37,20 +39,149 @@ class Severity(StrEnum):
     HIGH = "high"
     CRITICAL = "critical"
 
+    @property
+    def rank(self) -> int:
+        """Higher is worse."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+# --------------------------------------------------------------------------- identifiers
+
+# IAM is ASCII: an account ID is exactly 12 ASCII digits (no other Unicode digits, no trailing
+# newline). These patterns are for ``fullmatch`` only.
+ACCOUNT_ID_RE = re.compile(r"[0-9]{12}", re.ASCII)
+# Unique IDs IAM shows in place of a deleted principal (AIDA user, AROA role, ...).
+UNIQUE_ID_RE = re.compile(r"A[A-Z]{3}[A-Z0-9]{12,}", re.ASCII)
+_PRINCIPAL_ARN_RE = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>[0-9]{12}):(?P<resource>.+)",
+    re.ASCII | re.DOTALL,
+)
+
+
+def is_account_id(value: str) -> bool:
+    """Whether ``value`` is an AWS account ID: exactly 12 ASCII digits."""
+    return ACCOUNT_ID_RE.fullmatch(value) is not None
+
+
+def parse_aws_principal(value: str) -> tuple[str, str, str, str] | None:
+    """Split a principal ARN into (partition, service, account, resource); None if not one.
+
+    Only IAM and STS ARNs with a 12-digit account are principal ARNs.
+    """
+    match = _PRINCIPAL_ARN_RE.fullmatch(value)
+    if not match:
+        return None
+    return match["partition"], match["service"], match["account"], match["resource"]
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    """Any ARN, split into its six fields: ``arn:partition:service:region:account:resource``."""
+
+    partition: str
+    service: str
+    region: str
+    account_id: str
+    resource: str
+
+    @classmethod
+    def parse(cls, text: str) -> Arn | None:
+        """The fields of ``text``, or ``None`` when it is not an ARN."""
+        parts = text.split(":", 5)
+        if len(parts) != 6 or parts[0] != "arn" or not parts[1]:
+            return None
+        return cls(parts[1], parts[2], parts[3], parts[4], parts[5])
+
+
+class PrincipalForm(StrEnum):
+    """What an entry of a ``Principal`` element names."""
+
+    WILDCARD = "*"  # "*" or {"AWS": "*"}: every principal of every account
+    ACCOUNT = "account"  # a bare 12-digit account ID: the account (like its root ARN)
+    ROOT = "root"  # arn:...:iam::ACCOUNT:root
+    USER = "user"  # arn:...:iam::ACCOUNT:user/...
+    ROLE = "role"  # arn:...:iam::ACCOUNT:role/...
+    ASSUMED_ROLE = "assumed-role"  # arn:...:sts::ACCOUNT:assumed-role/ROLE/SESSION
+    FEDERATED_USER = "federated-user"  # arn:...:sts::ACCOUNT:federated-user/...
+    UNIQUE_ID = "unique-id"  # AROA.../AIDA...: a deleted principal, matches nobody
+    OTHER = "other"  # a Service/Federated/CanonicalUser principal, or not a valid AWS one
+
+
+_ARN_FORMS = {
+    ("iam", "user"): PrincipalForm.USER,
+    ("iam", "role"): PrincipalForm.ROLE,
+    ("sts", "assumed-role"): PrincipalForm.ASSUMED_ROLE,
+    ("sts", "federated-user"): PrincipalForm.FEDERATED_USER,
+}
+
 
 # --------------------------------------------------------------------------- policy model
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """One entry of a ``Principal``/``NotPrincipal`` element, as written.
+    """One entry of a ``Principal``/``NotPrincipal`` element, as written, parsed once.
 
     ``kind`` is ``AWS``, ``Service``, ``Federated``, ``CanonicalUser`` or ``*`` (the bare
-    string principal ``"*"``).
+    string principal ``"*"``). The rest is derived from ``kind`` and ``value``: ``form`` says
+    what the entry names; ``account_id`` is its 12-digit account (a bare account ID or an
+    IAM/STS ARN's), ``partition`` and ``resource`` come from its ARN (``None`` when there is
+    none).
     """
 
     kind: str
     value: str
+    form: PrincipalForm = field(init=False, compare=False)
+    account_id: str | None = field(init=False, compare=False)
+    partition: str | None = field(init=False, compare=False)
+    resource: str | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        set_field = object.__setattr__
+        form, account, partition, resource = _parse_principal(self.kind, self.value)
+        set_field(self, "form", form)
+        set_field(self, "account_id", account)
+        set_field(self, "partition", partition)
+        set_field(self, "resource", resource)
+
+    @classmethod
+    def aws(cls, value: str) -> Principal:
+        """An ``{"AWS": value}`` entry."""
+        return cls("AWS", value)
+
+
+_Parsed = tuple[PrincipalForm, str | None, str | None, str | None]
+
+
+@functools.lru_cache(maxsize=4096)  # estates repeat principals (vendors, SSO, services)
+def _parse_principal(kind: str, value: str) -> _Parsed:
+    """(form, account ID, partition, ARN resource) of a principal entry."""
+    if kind == "*" or (kind == "AWS" and value == "*"):
+        return PrincipalForm.WILDCARD, None, None, None
+    if kind != "AWS":
+        return PrincipalForm.OTHER, None, None, None
+    if is_account_id(value):
+        return PrincipalForm.ACCOUNT, value, None, None
+    if UNIQUE_ID_RE.fullmatch(value):
+        return PrincipalForm.UNIQUE_ID, None, None, None
+    parts = parse_aws_principal(value)
+    if parts is None:
+        return PrincipalForm.OTHER, None, None, None
+    partition, service, account, resource = parts
+    return _arn_form(service, resource), account, partition, resource
+
+
+def _arn_form(service: str, resource: str) -> PrincipalForm:
+    """The form of an IAM/STS principal ARN; OTHER for what IAM refuses (wildcards, ...)."""
+    if "*" in resource or "?" in resource:
+        return PrincipalForm.OTHER
+    if service == "iam" and resource == "root":
+        return PrincipalForm.ROOT
+    head, slash, _ = resource.partition("/")
+    return _ARN_FORMS.get((service, head), PrincipalForm.OTHER) if slash else PrincipalForm.OTHER
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +306,8 @@ class Role:
     @property
     def partition(self) -> str:
         """The ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
-        parts = self.arn.split(":", 2)
-        return parts[1] if len(parts) > 2 and parts[1] else "aws"
+        parts = self.arn.split(":", 2)  # per role on the hot path: no Arn object
+        return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else "aws"
 
 
 # --------------------------------------------------------------------------- settings
@@ -254,8 +385,11 @@ def _show(value: str | tuple[str, ...]) -> str:
 class Finding:
     """One reason a role is not ``pass``.
 
-    ``code`` is a stable rule id from :mod:`trustwarden.rules`.
-    ``principals`` are the principals as written in the policy that the finding is about.
+    ``code`` is a stable rule id from :mod:`trustwarden.rules`. ``statement`` names the
+    statement as reports do (its Sid, else its index); ``statement_index`` is its 0-based
+    position in the document (Sids need not be unique), ``None`` when the finding is about the
+    whole document. ``principals`` are the principals as written in the policy that the
+    finding is about.
     """
 
     code: str
@@ -265,6 +399,7 @@ class Finding:
     status: Status
     witness: Witness | None = None
     notes: tuple[str, ...] = ()
+    statement_index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from trustwarden.errors import PolicyError
 from trustwarden.jsonvalues import find_problem, loads
-from trustwarden.model import Condition, Principal, Statement, TrustPolicy
+from trustwarden.model import (
+    UNIQUE_ID_RE,
+    Condition,
+    Principal,
+    PrincipalForm,
+    Statement,
+    TrustPolicy,
+    is_account_id,
+    parse_aws_principal,
+)
 
 PRINCIPAL_KINDS = ("AWS", "Service", "Federated", "CanonicalUser")
 SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
-# IAM is ASCII: an account ID is exactly 12 ASCII digits (no full-width or Arabic-Indic
-# digits, no trailing newline). Always use these with ``fullmatch``.
-ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
-# Unique IDs IAM shows in place of a deleted principal (AIDA user, AROA role, ...).
-UNIQUE_ID_RE = re.compile(r"A[A-Z]{3}[A-Z0-9]{12,}", re.ASCII)
-_ARN_PRINCIPAL_RE = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):(?P<service>iam|sts)::(?P<account>[0-9]{12}):(?P<resource>.+)",
-    re.ASCII | re.DOTALL,
-)
 # Policy variables (``${...}``) exist only in policy language version 2012-10-17; in
 # 2008-10-17 or without a Version they are literal text (AWS docs, "Version").
 VARIABLES_VERSION = "2012-10-17"
@@ -93,11 +92,6 @@ def parse_policy(doc: Mapping[str, Any]) -> TrustPolicy:
     return TrustPolicy(statements=statements, version=version)
 
 
-def is_account_id(value: str) -> bool:
-    """Whether ``value`` is an AWS account ID: exactly 12 ASCII digits."""
-    return ACCOUNT_RE.fullmatch(value) is not None
-
-
 def _parse_statement(index: int, raw: object, variables: bool) -> Statement:
     where = f"statement {index}"
     if not isinstance(raw, Mapping):
@@ -162,40 +156,16 @@ def _principals(value: object, where: str) -> tuple[Principal, ...]:
         if kind not in PRINCIPAL_KINDS:
             raise PolicyError(f"{where}: unknown principal type {kind!r}")
         for entry in _strings(entries, f"{where}.{kind}"):
-            if kind == "AWS":
-                _check_aws_principal(entry, where)
-            out.append(Principal(kind, entry))
+            principal = Principal(kind, entry)
+            if kind == "AWS" and principal.form is PrincipalForm.OTHER:
+                raise PolicyError(
+                    f"{where}: {entry!r} is not a valid AWS principal (IAM rejects it: "
+                    '"Invalid principal in policy")'
+                )
+            out.append(principal)
     if not out:
         raise PolicyError(f"{where} is empty")
     return tuple(out)
-
-
-def _check_aws_principal(value: str, where: str) -> None:
-    if value == "*" or is_account_id(value) or UNIQUE_ID_RE.fullmatch(value):
-        return
-    match = _ARN_PRINCIPAL_RE.fullmatch(value)
-    if match and _resource_ok(match["service"], match["resource"]):
-        return
-    raise PolicyError(
-        f"{where}: {value!r} is not a valid AWS principal (IAM rejects it: "
-        '"Invalid principal in policy")'
-    )
-
-
-def _resource_ok(service: str, resource: str) -> bool:
-    if "*" in resource or "?" in resource:
-        return False
-    if service == "iam":
-        return resource == "root" or resource.startswith(("user/", "role/"))
-    return resource.startswith(("assumed-role/", "federated-user/"))
-
-
-def parse_aws_principal(value: str) -> tuple[str, str, str, str] | None:
-    """Split a principal ARN into (partition, service, account, resource); None if not an ARN."""
-    match = _ARN_PRINCIPAL_RE.fullmatch(value)
-    if not match:
-        return None
-    return match["partition"], match["service"], match["account"], match["resource"]
 
 
 def _conditions(value: object, where: str, variables: bool) -> tuple[Condition, ...]:
@@ -245,3 +215,15 @@ def _condition_values(value: object, where: str) -> tuple[str, ...]:
         else:
             raise PolicyError(f"{where}: condition values must be strings, numbers or booleans")
     return tuple(out)
+
+
+__all__ = [
+    # Principals are parsed once, in the model; these stay importable from here.
+    "PRINCIPAL_KINDS",
+    "SET_PREFIXES",
+    "UNIQUE_ID_RE",
+    "decode_document",
+    "is_account_id",
+    "parse_aws_principal",
+    "parse_policy",
+]

@@ -147,8 +147,7 @@ class Suppressor:
         """One line per entry that is expired or (for a complete scan) matched nothing."""
         lines: list[str] = []
         for rule in self.rules:
-            if rule.expired(self.today):
-                assert rule.expires is not None  # expired() checked it
+            if rule.expired(self.today) and rule.expires is not None:
                 lines.append(
                     f"{rule.label()} expired on {rule.expires.isoformat()} and no longer "
                     "applies; renew or remove it"

@@ -115,7 +115,7 @@ def test_exports() -> None:
         assert getattr(trustwarden, name) is not None
     assert Settings().trusted_accounts == frozenset()
     with pytest.raises(AttributeError):
-        _ = trustwarden.no_such_name  # type: ignore[attr-defined]
+        _ = trustwarden.no_such_name
 
 
 def test_import_is_light() -> None:

@@ -46,7 +46,7 @@ class CallCounter:
         self._lock = threading.Lock()
 
     def on_call(self, event_name: str, **_: Any) -> None:
-        _, service, operation = event_name.split(".", 2)
+        _event, service, operation = event_name.split(".", 2)  # before-send.iam.ListRoles
         with self._lock:
             self.calls[f"{service}.{operation}"] += 1
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import boto3
 import pytest
@@ -148,7 +150,7 @@ def test_throttling_is_retried_and_every_role_evaluated_once(
     # Every third request to IAM/STS/Organizations is throttled (retries land on other numbers).
     throttle = Injector(lambda p, n: (400, "Throttling", "Rate exceeded") if n % 3 == 0 else None)
     counter = CallCounter()
-    hooks = [
+    hooks: list[tuple[str, Callable[..., Any]]] = [
         *counter.hooks,
         ("before-send.iam", throttle),
         ("before-send.sts", throttle),

@@ -168,9 +168,7 @@ def test_skipped_inputs_are_warned_and_hinted(cli: RunCli) -> None:
     assert found.err.startswith(f"trustwarden: warning: skipped {data('not-roles.json')}: ")
     missing = cli("explain", "--input", data("not-roles.json"), "--role", "PartnerAccess")
     assert missing.code == 2
-    assert (
-        "hint: 1 item(s) of the input could not be read; the role may be among them" in missing.err
-    )
+    assert "hint: 1 item of the input could not be read; the role may be among them" in missing.err
 
 
 def _role(name: str, account: str = "111122223333") -> Role:

@@ -85,7 +85,7 @@ def test_error_subclass_keeps_its_exit_code(cli: RunCli, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(scan_module, "resolve_config", boom)
     run = cli("scan", "--input", data("estate.json"))
-    assert run.code == ExitCode.AWS_ACCESS == 3
+    assert run.code == int(ExitCode.AWS_ACCESS) == 3
     assert run.err == "trustwarden: error: no credentials found\n"
 
 

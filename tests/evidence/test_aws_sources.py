@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -82,7 +84,7 @@ def test_s3_missing_bucket_is_an_aws_error(moto_env: MotoServer) -> None:
         load_evidence(EvidenceSpec("s3://nope/"), now=NOW, aws_context=make_session)
 
 
-def _calls(region: str, n: int, first: int, **kw: object) -> list[dict[str, object]]:
+def _calls(region: str, n: int, first: int, **kw: object) -> list[Mapping[str, Any]]:
     return [
         assume_role(
             role="vendor",

@@ -61,7 +61,7 @@ def test_pins_the_external_id_the_vendor_sends() -> None:
     p = plan(r, ev)
     assert p.action is PlanAction.CHANGE
     assert p.status_after is Status.PASS
-    assert p.after["Statement"][0]["Condition"] == {  # type: ignore[index]
+    assert p.after["Statement"][0]["Condition"] == {
         "StringEquals": {"sts:ExternalId": "7f3a9c21-e0b4"}
     }
 
@@ -116,7 +116,7 @@ def test_one_condition_per_account_when_ids_differ() -> None:
     )
     p = plan(r, ev)
     assert p.action is PlanAction.CHANGE, p.reason
-    statements = p.after["Statement"]  # type: ignore[index]
+    statements = p.after["Statement"]
     assert [
         (s["Sid"], s["Principal"]["AWS"], s["Condition"]["StringEquals"]["sts:ExternalId"])
         for s in statements
@@ -137,7 +137,7 @@ def test_never_seen_principal_gets_a_removal_proposal_only() -> None:
         f"--remove-principal {OTHER} (not applied)",
     )
     # The proposal is text: the principal is still in the planned policy.
-    assert f"arn:aws:iam::{OTHER}:root" in p.after["Statement"][0]["Principal"]["AWS"]  # type: ignore[index]
+    assert f"arn:aws:iam::{OTHER}:root" in p.after["Statement"][0]["Principal"]["AWS"]
 
 
 def test_role_nobody_outside_used_is_refused_with_a_proposal() -> None:

@@ -6,6 +6,7 @@ import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,7 +97,7 @@ def test_the_same_record_delivered_twice_counts_once(tmp_path: Path) -> None:
 
 
 def test_regional_endpoints_failures_mfa_and_switching_ids(tmp_path: Path) -> None:
-    def call(seq: int, when: str, region: str, **kw: object) -> None:
+    def call(seq: int, when: str, region: str, **kw: Any) -> None:
         write_log_file(
             tmp_path,
             ROLE_ACCOUNT,
@@ -106,7 +107,7 @@ def test_regional_endpoints_failures_mfa_and_switching_ids(tmp_path: Path) -> No
                 assume_role(
                     role="Vendor", caller_account=VENDOR, when=when, seq=seq, region=region, **kw
                 )
-            ],  # type: ignore[arg-type]
+            ],
             unique=f"U{seq:015d}",
         )
 

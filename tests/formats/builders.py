@@ -38,7 +38,7 @@ def witness(**context: str | tuple[str, ...]) -> Witness:
     )
 
 
-def fail_result(name: str = "PartnerAccess", **context: str | tuple[str, ...]) -> RoleResult:
+def fail_result(name: str = "PartnerAccess", /, **context: str | tuple[str, ...]) -> RoleResult:
     return RoleResult(
         role=role(name),
         status=Status.FAIL,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.formats.builders import error_result, fail_result
 from trustwarden.formats import format_names, render_report
+from trustwarden.formats.findings import finding_fingerprint
 from trustwarden.model import Origin, Report
 
 TEXT = st.text(st.characters(exclude_categories=()), max_size=40)  # controls, surrogates too
@@ -53,3 +54,9 @@ def test_every_format_renders_any_text(
             assert len(rows) == 3
         elif fmt == "html":
             assert text.count("<script>") == 1
+
+
+def test_a_lone_surrogate_in_a_role_arn_has_a_fingerprint() -> None:
+    assert finding_fingerprint("arn:aws:iam::111122223333:role/\ud800", "TW001") != (
+        finding_fingerprint("arn:aws:iam::111122223333:role/\ud801", "TW001")
+    )

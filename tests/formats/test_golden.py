@@ -14,6 +14,7 @@ import pytest
 
 from tests.formats.sample import SETTINGS, sample_report
 from trustwarden.formats import RenderOptions, render_report
+from trustwarden.rules.catalog import page_path
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("TW_UPDATE_GOLDEN") == "1"
@@ -33,7 +34,9 @@ def render(name: str) -> str:
     render_report(
         sample_report(), out, name, settings=SETTINGS, options=RenderOptions(region="eu-west-1")
     )
-    return out.getvalue()
+    # help_uri names the rule pages where this copy of trustwarden is installed
+    pages = page_path("TW001").parent.resolve().as_uri()
+    return out.getvalue().replace(pages, "file:///INSTALLED/trustwarden/data/rules")
 
 
 @pytest.mark.parametrize("name", sorted(SUFFIXES))

@@ -64,7 +64,11 @@ def test_contract_fields_and_summary() -> None:
 
 
 def test_fail_finding_carries_witness_and_notes() -> None:
-    data = result_to_json(fail_result(**{"aws:SourceIp": "203.0.113.9", "aws:Tags": ("b", "a")}))
+    context: dict[str, str | tuple[str, ...]] = {
+        "aws:SourceIp": "203.0.113.9",
+        "aws:Tags": ("b", "a"),
+    }
+    data = result_to_json(fail_result(**context))
     finding = data["findings"][0]
     assert finding["code"] == "TW001"
     assert finding["statement"] == "Partner"
@@ -159,7 +163,7 @@ def test_writer_does_not_accumulate_results() -> None:
     assert out.longest < one  # no write holds more than about one result
 
 
-names = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+names = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)
 
 
 @given(name=names, message=names, sid=st.one_of(st.integers(0, 50), names))

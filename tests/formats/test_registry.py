@@ -89,9 +89,10 @@ def test_explain_text_walks_statements_and_findings() -> None:
     assert "Verdict: FAIL, severity high" in text
     assert "444455556666, o-abcdefghij" in text
     flat = " ".join(text.split())
-    assert fail_result().findings[0].witness is not None
-    assert "witness: " + fail_result().findings[0].witness.describe() in flat
-    assert "docs: https://" in flat
+    witness = fail_result().findings[0].witness
+    assert witness is not None
+    assert "witness: " + witness.describe() in flat
+    assert "docs: trustwarden rules TW001" in flat
 
 
 def test_explain_pass_and_error() -> None:

@@ -20,7 +20,6 @@ from tests.formats.builders import (
 from trustwarden.formats import RenderOptions, RunInfo, render_report
 from trustwarden.formats.table import (
     NARROW_WIDTH,
-    SHORT_FIXES,
     TableReportWriter,
     fix_lines,
     render_console,
@@ -70,17 +69,19 @@ def test_wide_table_has_every_column_and_role() -> None:
 
 def test_fail_shows_witness_in_plain_words() -> None:
     text = " ".join(render((fail_result(),), width=300).split())
-    assert fail_result().findings[0].witness is not None
-    assert "e.g. " + fail_result().findings[0].witness.describe() in text
+    witness = fail_result().findings[0].witness
+    assert witness is not None
+    assert "e.g. " + witness.describe() in text
 
 
 def test_how_to_fix_uses_short_remediation() -> None:
     both = fail_result()
     both = replace(both, findings=both.findings * 2 + warn_result().findings)
-    assert fix_lines(both) == [SHORT_FIXES["TW001"], SHORT_FIXES["TW002"]]  # once per code
+    short = {code: rule.short_fix for code, rule in RULES.items()}
+    assert fix_lines(both) == [short["TW001"], short["TW002"]]  # once per code
     text = render((both,), width=NARROW_WIDTH - 1)  # blocks: the fix is on its own lines
     fixes = text[text.index("fix:") :]
-    assert " ".join(fixes.split()).startswith("fix: " + SHORT_FIXES["TW001"])
+    assert " ".join(fixes.split()).startswith("fix: " + short["TW001"])
 
 
 def test_rows_sorted_by_severity_then_passes_last() -> None:
@@ -177,7 +178,7 @@ def test_no_trailing_whitespace() -> None:
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_every_rule_has_a_short_fix(code: str) -> None:
     fix = short_fix(code)
-    assert fix
+    assert fix == RULES[code].short_fix
     assert len(fix) < 120
 
 

@@ -28,7 +28,7 @@ def install(k: int) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
         return result
 
-    botocore.client.BaseClient._make_api_call = patched  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = patched
 
 
 if __name__ == "__main__":

@@ -275,7 +275,7 @@ def test_offline_prints_fixed_documents(tmp_path: Path) -> None:
 def test_role_filter_for_live_roles(estate: Any, tmp_path: Path) -> None:
     run = fix(tmp_path, "--role", "VENDOR-A", "--apply", "--yes", "--journal", str(tmp_path / "j"))
     assert run.code == 0
-    assert "1 roles: 1 to change" in run.err
+    assert "1 role: 1 to change" in run.err  # not "1 roles"
     assert current(estate, "vendor-b") == ORIGINALS["vendor-b"]
     assert current(estate, "vendor-a") != ORIGINALS["vendor-a"]
 

@@ -220,3 +220,19 @@ def test_service_linked_roles_are_not_touched() -> None:
     plan = plan_role(r, SETTINGS, EXT)
     assert plan.action is PlanAction.REFUSED
     assert "service-linked" in plan.reason
+
+
+def test_a_repeated_sid_fixes_only_the_exposing_statement() -> None:
+    # Sids need not be unique: the finding's statement index, not its Sid, picks the target,
+    # so the other vendor's statement (and its own External ID) is left as written.
+    guarded = {"StringEquals": {"sts:ExternalId": "other-vendors-id"}}
+    doc = policy(
+        allow({"AWS": OUTSIDER}, sid="Vendor"),
+        allow({"AWS": OTHER}, guarded, sid="Vendor"),
+    )
+    plan = plan_role(role(doc), SETTINGS, EXT)
+    assert plan.action is PlanAction.CHANGE
+    assert plan.after is not None
+    first, second = plan.after["Statement"]
+    assert first["Condition"] == {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
+    assert second == doc["Statement"][1]

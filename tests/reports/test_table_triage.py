@@ -134,7 +134,7 @@ def test_arns_are_broken_only_after_a_separator(width: int) -> None:
     finding = replace(result.findings[0], principals=(LONG,))
     text = render(replace(result, findings=(finding,)), width=width)
     who = next(i for i, ln in enumerate(text.splitlines()) if LONG[:13] in ln)
-    pieces = []
+    pieces: list[str] = []
     for line in text.splitlines()[who:]:
         match = re.search(r"(arn:\S*|service-role/\S*|a-rather\S*)", line)
         if match is None or (pieces and "".join(pieces) == LONG):

@@ -72,8 +72,10 @@ def test_authorization_details_roles_permissions_and_skipped_entry() -> None:
     assert admin.origin.file == str(DATA / "authorization-details.json")
     assert admin.origin.account_id == ACCOUNT
     lines = (DATA / "authorization-details.json").read_text().splitlines()
-    assert lines[admin.origin.line - 1].strip() == "{"
-    assert '"vendor-admin"' in lines[admin.origin.line + 1]
+    line = admin.origin.line
+    assert line is not None
+    assert lines[line - 1].strip() == "{"
+    assert '"vendor-admin"' in lines[line + 1]
     assert admin.permissions is not None
     assert admin.permissions.managed_policy_arns == (
         f"arn:aws:iam::{ACCOUNT}:policy/ops-full",

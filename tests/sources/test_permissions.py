@@ -25,7 +25,7 @@ EC2_DOC = {
 CUSTOM = "arn:aws:iam::123456789012:policy/custom"
 
 
-def policy_entry(versions: list[dict[str, Any]], default: str | None = "v2") -> dict[str, Any]:
+def policy_entry(versions: list[Any], default: str | None = "v2") -> dict[str, Any]:
     entry: dict[str, Any] = {"Arn": CUSTOM, "PolicyName": "custom", "PolicyVersionList": versions}
     if default is not None:
         entry["DefaultVersionId"] = default

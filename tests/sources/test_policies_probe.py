@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustwarden.model import Role, Skipped
+from trustwarden.model import Permissions, Role, Skipped
 from trustwarden.sources import jsonstream, offline, policies_probe
 from trustwarden.sources.offline import load_file
 from trustwarden.sources.permissions import index_entry, role_permissions
@@ -69,18 +69,18 @@ def write(path: Path, doc: object, indent: int | None = 4) -> Path:
     return path
 
 
-def expected(doc: dict[str, Any]) -> list[tuple[str, str, object]]:
+def expected(doc: dict[str, Any]) -> list[tuple[str, str, Permissions | None]]:
     index: dict[str, Any] = {}
     for entry in doc.get("Policies", []):
         index_entry(index, entry)
-    out = []
+    out: list[tuple[str, str, Permissions | None]] = []
     for i, entry in enumerate(doc["RoleDetailList"]):
         permissions, _ = role_permissions(entry, index)
         out.append((entry["RoleName"], f"/RoleDetailList/{i}", permissions))
     return out
 
 
-def got(path: Path) -> list[tuple[str, str, object]]:
+def got(path: Path) -> list[tuple[str, str, Permissions | None]]:
     items = list(load_file(path))
     assert not [i for i in items if isinstance(i, Skipped)]
     return [(r.name, r.origin.pointer or "", r.permissions) for r in items if isinstance(r, Role)]
@@ -107,11 +107,15 @@ def test_aws_cli_order_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     no_second_pass(monkeypatch)
     roles = got(path)
     assert roles == expected(doc)
-    assert roles[1][2].documents[-1] == ADMIN_DOC  # type: ignore[attr-defined]
+    permissions = roles[1][2]
+    assert permissions is not None
+    assert permissions.documents[-1] == ADMIN_DOC
 
 
 def test_probe_ignores_nested_and_quoted_look_alikes(tmp_path: Path) -> None:
-    doc = {"RoleDetailList": [role_entry(i, TRICKY_TEXT[i % 6], decoy=True) for i in range(6)]}
+    doc: dict[str, Any] = {
+        "RoleDetailList": [role_entry(i, TRICKY_TEXT[i % 6], decoy=True) for i in range(6)]
+    }
     path = write(tmp_path / "authz.json", doc)
     assert probe_policies(path, "authz.json") is None  # only decoys: nothing verified
     doc["Policies"] = REAL_POLICIES
@@ -197,7 +201,9 @@ def test_piped_input_is_buffered_not_read_twice(tmp_path: Path) -> None:
     finally:
         writer.join(timeout=10)
     assert result == expected(doc)
-    assert result[1][2].documents == (ADMIN_DOC,)  # type: ignore[attr-defined]
+    permissions = result[1][2]
+    assert permissions is not None
+    assert permissions.documents == (ADMIN_DOC,)
 
 
 # --------------------------------------------------------------------------- property

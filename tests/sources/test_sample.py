@@ -31,7 +31,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...], str]] = {
     "ci-deployer": ("pass", (), "medium"),
     "account-root-admin": ("pass", (), "high"),
     "breakglass-admin": ("pass", (), "high"),
-    "stale-principal-role": ("warn", ("TW003",), "medium"),
+    "stale-principal-role": ("warn", ("TW003",), "low"),  # TW003 is a low-severity rule
     "lambda-orders-processor": ("pass", (), "medium"),
     "ecs-task-execution": ("pass", (), "medium"),
     "ec2-app-server": ("pass", (), "medium"),

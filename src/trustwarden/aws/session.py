@@ -28,6 +28,7 @@ from trustwarden import __version__
 from trustwarden.aws.faults import AWS_ERRORS, to_access_error
 from trustwarden.aws.options import RETRY_MODES
 from trustwarden.errors import ConfigError
+from trustwarden.model import Arn
 
 DEFAULT_REGION = "us-east-1"
 SESSION_NAME_PREFIX = "trustwarden"
@@ -58,7 +59,7 @@ class AwsContext:
     profile: str | None = None
     session_name: str = SESSION_NAME_PREFIX
     hooks: tuple[tuple[str, Callable[..., Any]], ...] = field(default=())
-    # Temporary credentials of a member account (see :func:`enter`); never shown in repr.
+    # Temporary credentials of a member account (see :func:`assume`); never shown in repr.
     credentials: Credentials | None = field(default=None, repr=False)
 
     def client(self, service: str) -> Any:
@@ -147,13 +148,13 @@ def _reject_unreadable_json(operation_model: Any, response_dict: Any, **_: Any) 
 
 
 def _account_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 else ""
+    parsed = Arn.parse(arn)
+    return parsed.account_id if parsed is not None else ""
 
 
 def _partition_of(arn: str) -> str:
-    parts = arn.split(":", 2)
-    return parts[1] if len(parts) > 2 and parts[1] else "aws"
+    parsed = Arn.parse(arn)
+    return parsed.partition if parsed is not None else "aws"
 
 
 def make_session(

@@ -56,6 +56,7 @@ from trustwarden.remediate.plan import (
     render_diff,
 )
 from trustwarden.remediate.store import IamTrustPolicyStore
+from trustwarden.words import counted
 
 FIX_HELP = """Plan and apply trust-policy fixes for roles outsiders can assume.
 
@@ -206,11 +207,11 @@ def summary_line(plans: Sequence[Plan], skipped: int) -> str:
     """``N roles: a to change, b not fixable as asked, c nothing to do[, d inputs skipped]``."""
     count = {a: sum(1 for p in plans if p.action is a) for a in PlanAction}
     text = (
-        f"{len(plans)} roles: {count[PlanAction.CHANGE]} to change, "
+        f"{counted(len(plans), 'role')}: {count[PlanAction.CHANGE]} to change, "
         f"{count[PlanAction.REFUSED]} not fixable as asked, "
         f"{count[PlanAction.NOTHING]} nothing to do"
     )
-    return text + (f", {skipped} inputs skipped" if skipped else "")
+    return text + (f", {counted(skipped, 'input')} skipped" if skipped else "")
 
 
 def plan_exit_code(plans: Iterable[Plan], skipped: int) -> int:
@@ -534,7 +535,8 @@ class _FixRun:
         if not apply:
             if changes:
                 self.app.info(
-                    f"dry run: nothing changed; add --apply to change {len(changes)} roles"
+                    "dry run: nothing changed; add --apply to change "
+                    + counted(len(changes), "role")
                 )
             return plan_exit_code(plans, len(skipped))
         if not changes:
@@ -661,7 +663,8 @@ class _FixRun:
                 return self._journal_failed(path, outcomes, plans, len(changes))
         applied = sum(1 for o in outcomes if o.kind is OutcomeKind.APPLIED)
         self.app.info(
-            f"{applied} of {len(changes)} roles changed; to undo: trustwarden rollback {path}{undo}"
+            f"{applied} of {counted(len(changes), 'role')} changed; to undo: "
+            f"trustwarden rollback {path}{undo}"
         )
         return apply_exit_code(outcomes, plans, skipped)
 
@@ -676,7 +679,9 @@ class _FixRun:
         live = {OutcomeKind.APPLIED, OutcomeKind.RESTORE_FAILED}  # trustwarden's policy is live
         changed = [o.plan.role.arn for o in outcomes if o.kind in live]
         left = planned - len(outcomes)
-        self.app.info(f"stopped before the next change: {left} of {planned} roles not attempted")
+        self.app.info(
+            f"stopped before the next change: {left} of {counted(planned, 'role')} not attempted"
+        )
         if changed:
             self.app.info(
                 f"changed before the journal failed ({len(changed)} of {planned}; their intents "

@@ -50,6 +50,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "explain": "trustwarden.cli.explain:explain_command",
     "fix": "trustwarden.cli.fix:fix_command",
     "rollback": "trustwarden.cli.rollback:rollback_command",
+    "rules": "trustwarden.cli.rules:rules_command",
     "schema": "trustwarden.cli.schema:schema_command",
     "lambda-package": "trustwarden.cli.lambda_package:lambda_package_command",
 }

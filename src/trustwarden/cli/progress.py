@@ -14,6 +14,7 @@ from rich.progress import (
 )
 
 from trustwarden.sources.aws.scanner import ScanProgress
+from trustwarden.words import counted
 
 
 def make_progress(stream: TextIO) -> Progress:
@@ -22,7 +23,7 @@ def make_progress(stream: TextIO) -> Progress:
         TextColumn("scanning accounts"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[roles]} roles, {task.fields[errors]} errors"),
+        TextColumn("{task.fields[roles]}, {task.fields[errors]}"),
         TimeElapsedColumn(),
         console=Console(file=stream),
         transient=True,
@@ -36,7 +37,9 @@ class ProgressBar:
 
     def __init__(self, stream: TextIO) -> None:
         self._progress = make_progress(stream)
-        self._task = self._progress.add_task("scan", total=None, roles=0, errors=0)
+        self._task = self._progress.add_task(
+            "scan", total=None, roles=counted(0, "role"), errors=counted(0, "error")
+        )
 
     def update(self, now: ScanProgress) -> None:
         """Show a snapshot (called on the thread that consumes the scan)."""
@@ -44,8 +47,8 @@ class ProgressBar:
             self._task,
             total=now.accounts_total,
             completed=now.accounts_done,
-            roles=now.roles_seen,
-            errors=now.errors,
+            roles=counted(now.roles_seen, "role"),
+            errors=counted(now.errors, "error"),
         )
 
     def start(self) -> None:

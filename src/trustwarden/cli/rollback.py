@@ -25,6 +25,7 @@ from trustwarden.remediate.rollback import (
     unmatched_roles,
 )
 from trustwarden.remediate.store import IamTrustPolicyStore
+from trustwarden.words import counted
 
 ROLLBACK_HELP = """Restore the original trust policies recorded in a fix journal.
 
@@ -161,7 +162,7 @@ def rollback_command(
             journal.close()
     restored = sum(1 for o in outcomes if o.kind is RollbackKind.RESTORED)
     verb = "would restore" if dry_run else "restored"
-    app.info(f"{verb} {restored} of {len(outcomes)} roles")
+    app.info(f"{verb} {restored} of {counted(len(outcomes), 'role')}")
     if contents.damaged:
         app.warn(
             f"{journal_path}: {describe_lines(contents.damaged)} could not be read; a role "

@@ -47,6 +47,7 @@ from trustwarden.formats.outputs import (
 from trustwarden.marks import build_markers
 from trustwarden.model import RoleResult, Severity, Skipped, Status
 from trustwarden.pipeline import STATUSES, Scan, scan
+from trustwarden.words import counted
 
 if TYPE_CHECKING:
     from trustwarden.cli.progress import ProgressBar
@@ -334,20 +335,16 @@ def _say_outcome(
         shown = ", ".join(f"{counts[s.value]} {s.value}" for s in STATUSES)
         extra = f", {skipped} skipped" if skipped else ""
         app.info(
-            f"wrote {format_name} report to {output}: {_count(total, 'role')} ({shown}{extra})"
+            f"wrote {format_name} report to {output}: {counted(total, 'role')} ({shown}{extra})"
         )
     elif code is ExitCode.USAGE and format_name != "table":
         errors = counts[Status.ERROR.value]
         parts = []
         if errors:
-            parts.append(f"{_count(errors, 'role')} could not be evaluated")
+            parts.append(f"{counted(errors, 'role')} could not be evaluated")
         if skipped:
-            parts.append(f"{_count(skipped, 'item')} skipped")
+            parts.append(f"{counted(skipped, 'item')} skipped")
         app.warn(f"{' and '.join(parts)}; see the report")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 __all__ = ["OutputTarget", "check_outputs", "scan_command"]  # OutputTarget: formats.outputs

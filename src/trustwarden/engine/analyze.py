@@ -20,6 +20,7 @@ from trustwarden.errors import PolicyError
 from trustwarden.model import (
     ExplainedStatement,
     Finding,
+    PrincipalForm,
     Role,
     RoleResult,
     Settings,
@@ -28,13 +29,15 @@ from trustwarden.model import (
     Status,
     TrustPolicy,
 )
-from trustwarden.policy import UNIQUE_ID_RE, decode_document, parse_policy
+from trustwarden.policy import decode_document, parse_policy
 from trustwarden.rules.catalog import (
     INVALID_POLICY,
     OUTSIDER_CAN_ASSUME,
     STALE_PRINCIPAL,
     UNEVALUATED_CONSTRUCT,
     WILDCARD_WEAK_PROTECTION,
+    get_rule,
+    result_severity,
 )
 
 MEMO_LIMIT = 20_000
@@ -85,9 +88,9 @@ def analyze_role(role: Role, settings: Settings, *, explain: bool = False) -> Ro
             statement=None,
             principals=(),
             message=f"Cannot read the trust policy: {exc.message}.",
-            status=Status.ERROR,
+            status=INVALID_POLICY.status,
         )
-        return _result(role, Status.ERROR, severity, (finding,), error=exc.message)
+        return _result(role, INVALID_POLICY.status, severity, (finding,), error=exc.message)
     trusted = frozenset({role.account_id}) | settings.trusted_accounts
     search: Search = (
         ExactSearch(policy, role.partition, trusted, settings.trusted_orgs)
@@ -133,7 +136,7 @@ def _result(
     return RoleResult(
         role=role,
         status=status,
-        severity=severity,
+        severity=result_severity((f.code for f in findings), severity),
         findings=findings,
         error=error,
         explanation=explanation,
@@ -142,21 +145,20 @@ def _result(
 
 
 def _stale_findings(statement: Statement) -> list[Finding]:
-    stale = tuple(
-        p.value for p in statement.principals if p.kind == "AWS" and UNIQUE_ID_RE.fullmatch(p.value)
-    )
+    stale = tuple(p.value for p in statement.principals if p.form is PrincipalForm.UNIQUE_ID)
     if not stale:
         return []
     return [
         Finding(
             code=STALE_PRINCIPAL.id,
             statement=statement.label,
+            statement_index=statement.index,
             principals=stale,
             message=(
                 f"Statement {statement.label} names {', '.join(stale)}: the unique ID of a "
                 "deleted user or role. It matches nobody; remove it or name the intended principal."
             ),
-            status=Status.WARN,
+            status=STALE_PRINCIPAL.status,
         )
     ]
 
@@ -205,13 +207,14 @@ def _outsider_finding(
                 Finding(
                     code=WILDCARD_WEAK_PROTECTION.id,
                     statement=statement.label,
+                    statement_index=statement.index,
                     principals=(outsider.written,),
                     message=(
                         f"Statement {statement.label} admits any AWS account "
                         f"({outsider.written}); only an External ID or MFA stands in the way. "
                         "External IDs are not secrets and any MFA user qualifies."
                     ),
-                    status=Status.WARN,
+                    status=WILDCARD_WEAK_PROTECTION.status,
                 ),
                 None,
             )
@@ -256,9 +259,10 @@ def _fail_finding(  # noqa: PLR0917 - one private call site
     return Finding(
         code=code,
         statement=statement.label,
+        statement_index=statement.index,
         principals=principals,
         message=message,
-        status=Status.FAIL,
+        status=get_rule(code).status,
         witness=witness,
         notes=tuple(notes),
     )

@@ -44,8 +44,8 @@ from trustwarden.engine.evaluate import (
     statement_covers_assume_role,
     statement_names,
 )
-from trustwarden.model import Condition, Principal, Statement, TrustPolicy, Witness
-from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
+from trustwarden.model import Condition, Principal, PrincipalForm, Statement, TrustPolicy, Witness
+from trustwarden.policy import parse_aws_principal
 
 EXTERNAL_ID = "sts:externalid"
 MFA_PRESENT = "aws:multifactorauthpresent"
@@ -191,18 +191,12 @@ class AttackerSearch:
             return self._wildcard_identities()
         if principal.kind != "AWS":
             return ()
-        value = principal.value
-        if is_account_id(value):
-            return () if value in self.trusted else self._account_identities(value)
-        if UNIQUE_ID_RE.fullmatch(value):
-            return ()
-        parts = parse_aws_principal(value)
-        if parts is None:
-            return ()
-        partition, service, account, resource = parts
-        if partition != self.partition or account in self.trusted:
-            return ()
-        if service == "iam" and resource == "root":
+        value, account = principal.value, principal.account_id
+        if principal.form is PrincipalForm.ACCOUNT and account is not None:
+            return () if account in self.trusted else self._account_identities(account)
+        if principal.partition != self.partition or account is None or account in self.trusted:
+            return ()  # also a deleted principal's unique ID: it matches nobody
+        if principal.form is PrincipalForm.ROOT:
             return self._account_identities(account)
         named = _named_identity(value)
         return (named,) if named else ()

@@ -231,7 +231,7 @@ def evaluate_condition(cond: Condition, context: Context) -> bool | None:
         return any(absent == (not _present(value)) for absent in wanted)
     if base not in KNOWN_OPS:
         return None
-    if not _present(value):
+    if value is None or not _present(value):
         if cond.if_exists:
             return True
         if cond.set_op == "ForAllValues":
@@ -239,7 +239,6 @@ def evaluate_condition(cond: Condition, context: Context) -> bool | None:
         if cond.set_op == "ForAnyValue":
             return False
         return base in NEGATED
-    assert value is not None
     request_values = value if isinstance(value, tuple) else (value,)
     negated = base in NEGATED
     matcher = _POSITIVE[_NEGATED_OF.get(base, base)]

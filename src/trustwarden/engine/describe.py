@@ -6,8 +6,14 @@ from collections.abc import Mapping
 
 from trustwarden.engine.attacker import EXTERNAL_ID, MFA_AGE, MFA_PRESENT
 from trustwarden.engine.conditions import IGNORE_CASE_OPS, KNOWN_OPS, NEGATED, WILDCARD_OPS
-from trustwarden.model import Condition, ExplainedStatement, Principal, Statement, Witness
-from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
+from trustwarden.model import (
+    Condition,
+    ExplainedStatement,
+    Principal,
+    PrincipalForm,
+    Statement,
+    Witness,
+)
 
 
 def describe_condition(cond: Condition) -> str:
@@ -65,10 +71,7 @@ def _mfa_meaning(cond: Condition) -> str:
 
 def principal_account(value: str) -> str | None:
     """The account a written AWS principal belongs to (None for "*" and unique IDs)."""
-    if is_account_id(value):
-        return value
-    parts = parse_aws_principal(value)
-    return parts[2] if parts else None
+    return Principal.aws(value).account_id
 
 
 def label_principal(value: str, known: Mapping[str, str]) -> str:
@@ -86,13 +89,10 @@ def describe_principal(
     if principal.kind != "AWS":
         return f"{principal.kind} {principal.value} (not an AWS account principal: out of scope)"
     value = principal.value
-    if UNIQUE_ID_RE.fullmatch(value):
+    if principal.form is PrincipalForm.UNIQUE_ID:
         return f"{value} (unique ID of a deleted principal: matches nobody)"
-    account = value if is_account_id(value) else None
-    parts = parse_aws_principal(value)
-    if parts:
-        account = parts[2]
-    whole = is_account_id(value) or (parts is not None and parts[3] == "root")
+    account = principal.account_id
+    whole = principal.form in (PrincipalForm.ACCOUNT, PrincipalForm.ROOT)
     label = f"account {account} (any principal in it)" if whole else value
     if known and account is not None and account in known:
         label = f"{label}, {known[account]}"

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from trustwarden.engine.conditions import ContextValue, evaluate_condition, glob_regex
-from trustwarden.model import Principal, Statement, TrustPolicy, Witness
-from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
+from trustwarden.model import Principal, PrincipalForm, Statement, TrustPolicy, Witness
+from trustwarden.policy import is_account_id, parse_aws_principal
 
 ASSUME_ROLE = "sts:assumerole"
 
@@ -76,19 +76,15 @@ def principal_matches(principal: Principal, request: Request) -> bool:
     value = principal.value
     if value == "*":
         return True
-    if is_account_id(value):
+    if principal.form is PrincipalForm.ACCOUNT:
         return value == request.account_id
-    if UNIQUE_ID_RE.fullmatch(value):
-        return False  # a deleted principal matches nobody
-    parts = parse_aws_principal(value)
-    if parts is None:
+    if principal.partition is None:
+        return False  # a deleted principal's unique ID matches nobody
+    if principal.partition != request.partition or principal.account_id != request.account_id:
         return False
-    partition, service, account, resource = parts
-    if partition != request.partition or account != request.account_id:
-        return False
-    if service == "iam" and resource == "root":
+    if principal.form is PrincipalForm.ROOT:
         return True
-    if resource.startswith("assumed-role/"):
+    if principal.form is PrincipalForm.ASSUMED_ROLE:
         return request.session_arn == value
     return request.principal_arn == value
 

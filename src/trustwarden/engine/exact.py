@@ -283,8 +283,7 @@ class ExactSearch:
             if not pending:
                 return None
             questions = pending
-        assert undecided is not None
-        raise undecided
+        raise undecided or Undecided("no answer within the solver's limits")
 
 
 _EQUALITY_OPS = frozenset(

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO, cast
 
+from trustwarden import __version__
 from trustwarden.errors import ConfigError
 from trustwarden.model import Report, RoleResult, Settings, Severity, Skipped
 
@@ -173,8 +174,6 @@ def render_report(
     options: RenderOptions | None = None,
 ) -> None:
     """Render a whole :class:`Report` in the named format (a loop over a writer)."""
-    from trustwarden import __version__  # noqa: PLC0415 (the package root may import formats)
-
     run = RunInfo(
         tool_version=report.tool_version or __version__,
         settings=settings or Settings(),

@@ -77,13 +77,9 @@ def row_to_asff(row: FindingRow, region: str, timestamp: str) -> dict[str, Any]:
         "Severity": {"Label": label, "Original": row.severity.value},
         "Title": _cut(rule.title, MAX_TITLE),
         "Description": _cut(f"{role.arn}: {row.message}", MAX_DESCRIPTION),
-        "Remediation": {
-            "Recommendation": {
-                "Text": _cut(rule.remediation, MAX_RECOMMENDATION),
-                "Url": rule.help_uri,
-            }
-        },
-        "SourceUrl": rule.help_uri,
+        # No Url/SourceUrl: the rule page is a file of this installation (Rule.help_uri), not
+        # a page Security Hub's readers could open; the text says what to do.
+        "Remediation": {"Recommendation": {"Text": _cut(rule.remediation, MAX_RECOMMENDATION)}},
         "ProductFields": {k: _cut(v, MAX_FIELD) for k, v in product_fields.items()},
         "Resources": [
             {

@@ -128,7 +128,7 @@ def _finding(finding: Finding) -> Group:
     rule = RULES.get(finding.code)
     if rule is not None:
         grid.add_row("    fix:", plain(rule.remediation))
-        grid.add_row("    docs:", plain(rule.help_uri))
+        grid.add_row("    docs:", plain(f"trustwarden rules {rule.id}"))
     return Group(Padding(head, (0, 0, 0, 2)), grid)
 
 

@@ -131,6 +131,7 @@ def _unknown_rule(finding: Finding) -> Rule:
         severity=Severity.MEDIUM,
         description=finding.message,
         remediation="See the finding's message.",
+        short_fix="See the finding's message",
     )
 
 

@@ -12,9 +12,9 @@ Layout (fields marked * are optional)::
     {"schema_version": 1,
      "tool": {"name": "trustwarden", "version": "..."},
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
-                  "findings": [{"code", "title"*, "status", "statement", "principals",
-                                "message", "witness"*, "owners"*, "notes", "help_uri"*,
-                                "remediation"*, "compliance"*, "fingerprint",
+                  "findings": [{"code", "title"*, "status", "statement", "statement_index",
+                                "principals", "message", "witness"*, "owners"*, "notes",
+                                "help_uri"*, "remediation"*, "compliance"*, "fingerprint",
                                 "suppressed"* {"reason", "expires"}, "baseline"*}],
                   "error"* (status error only), "origin", "facts"*, "fingerprint"*,
                   "evidence"*}],
@@ -43,7 +43,6 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any, TextIO
 
-from trustwarden.engine.describe import principal_account
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.evidence_text import evidence_to_json
 from trustwarden.formats.findings import finding_fingerprint
@@ -51,6 +50,7 @@ from trustwarden.model import (
     ExplainedStatement,
     Finding,
     Origin,
+    Principal,
     Role,
     RoleResult,
     Skipped,
@@ -84,7 +84,7 @@ def witness_to_json(witness: Witness) -> dict[str, Any]:
 
 def finding_owners(finding: Finding, known: Mapping[str, str]) -> dict[str, str]:
     """The known owners of the finding's principals' and witness's accounts, by account id."""
-    accounts = {principal_account(p) for p in finding.principals}
+    accounts = {Principal.aws(p).account_id for p in finding.principals}
     if finding.witness is not None:
         accounts.add(finding.witness.account_id)
     return {a: known[a] for a in sorted(a for a in accounts if a is not None and a in known)}
@@ -98,6 +98,7 @@ def finding_to_json(finding: Finding, known: Mapping[str, str] | None = None) ->
         data["title"] = rule.title
     data["status"] = finding.status.value
     data["statement"] = finding.statement
+    data["statement_index"] = finding.statement_index
     data["principals"] = list(finding.principals)
     data["message"] = finding.message
     if finding.witness is not None:

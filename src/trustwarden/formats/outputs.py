@@ -55,10 +55,12 @@ def parse_outputs(values: Sequence[str], fallback: str) -> list[OutputSpec]:
     specs = [parse_output(v, fallback) for v in values]
     seen: dict[Path, OutputSpec] = {}
     for spec in specs:
-        assert spec.path is not None  # parse_output always gives a path
-        key = spec.path.absolute()
-        if key in seen and stream_alias(spec.path) is None:
-            raise ConfigError(f"--output {spec.path} is given twice")
+        path = spec.path
+        if path is None:  # parse_output always gives a path
+            continue
+        key = path.absolute()
+        if key in seen and stream_alias(path) is None:
+            raise ConfigError(f"--output {path} is given twice")
         seen[key] = spec
     return specs
 

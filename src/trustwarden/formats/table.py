@@ -39,6 +39,7 @@ from trustwarden.formats.findings import SEVERITY_ORDER
 from trustwarden.formats.location import location_text
 from trustwarden.model import Finding, Role, RoleResult, Severity, Skipped, Status
 from trustwarden.rules import RULES
+from trustwarden.words import counted
 
 NARROW_WIDTH = 140  # below this, one block per role instead of a table
 DEFAULT_WIDTH = 120  # when the caller does not know the width (a file, a pipe): blocks
@@ -50,27 +51,11 @@ STATUS_STYLES = {
     Status.ERROR: "bold magenta",
 }
 
-# One-line forms of each rule's remediation (the full text is in the rule catalog and docs).
-SHORT_FIXES = {
-    "TW001": (
-        "Require the partner's External ID (StringEquals sts:ExternalId) or MFA, "
-        "or remove the principal"
-    ),
-    "TW002": 'Name the partner\'s account instead of "*", or add an aws:PrincipalAccount condition',
-    "TW003": "Remove the stale principal, or replace it with the current ARN",
-    "TW004": "Review the named condition by hand; use documented IAM operators",
-    "TW005": "Fix the document (IAM would reject it too)",
-}
-
 
 def short_fix(code: str) -> str:
-    """The one-line remediation for a rule id (the catalog's first sentence if not listed)."""
-    if code in SHORT_FIXES:
-        return SHORT_FIXES[code]
+    """The one-line remediation of a rule id, from the rule catalog."""
     rule = RULES.get(code)
-    if rule is None:
-        return f"See the documentation of {code}"
-    return rule.remediation.split(". ")[0].rstrip(".")
+    return rule.short_fix if rule is not None else f"See the documentation of {code}"
 
 
 def verdict_text(status: Status) -> Text:
@@ -199,7 +184,7 @@ SUMMARY_COLUMNS = ("fail", "warn", "error", "pass", "suppressed", "baseline")
 def summary_text(counts: dict[str, int], skipped: int, *, complete: bool) -> Text:
     """``Scanned N roles: a fail, b warn, c pass, d error; e skipped.``"""
     total = sum(counts[s.value] for s in Status)
-    text = Text(f"Scanned {total} role{'s' if total != 1 else ''}: ")
+    text = Text(f"Scanned {counted(total, 'role')}: ")
     for i, status in enumerate((Status.FAIL, Status.WARN, Status.PASS, Status.ERROR)):
         if i:
             text.append(", ")
@@ -574,7 +559,6 @@ def _block(
 
 __all__ = [
     "NARROW_WIDTH",
-    "SHORT_FIXES",
     "TableReportWriter",
     "break_words",
     "fact_lines",

@@ -6,15 +6,16 @@ Pure: no AWS calls (they are in :mod:`trustwarden.integrations.aws_config`).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from trustwarden.config import validate_account_id, validate_org_id
+from trustwarden.engine.describe import label_principal
 from trustwarden.errors import ConfigError, TrustwardenError
-from trustwarden.model import Finding, Origin, Role, RoleResult, Status
+from trustwarden.model import Arn, Finding, Origin, Role, RoleResult, Status
+from trustwarden.rules.catalog import INVALID_POLICY, WILDCARD_WEAK_PROTECTION
 
 RESOURCE_TYPE = "AWS::IAM::Role"
 COMPLIANT = "COMPLIANT"
@@ -23,7 +24,6 @@ NOT_APPLICABLE = "NOT_APPLICABLE"
 ANNOTATION_LIMIT = 256
 DELETED_STATUSES = frozenset({"ResourceDeleted", "ResourceDeletedNotRecorded"})
 FAIL_ON_VALUES = ("fail", "warn")
-_ACCOUNT_IN = re.compile(r"(?<![0-9])([0-9]{12})(?![0-9])")
 PARAMETER_NAMES = (
     "TrustedAccounts",
     "TrustedOrgs",
@@ -154,7 +154,7 @@ def annotation(result: RoleResult, known: Mapping[str, str] | None = None) -> st
     """
     finding = next((f for f in result.findings if f.status is result.status), None)
     if result.status is Status.ERROR:
-        code = finding.code if finding is not None else "TW005"
+        code = finding.code if finding is not None else INVALID_POLICY.id
         text = f"trustwarden {code}: the trust policy cannot be read as IAM would: {result.error}"
     elif finding is None:
         text = (
@@ -167,7 +167,7 @@ def annotation(result: RoleResult, known: Mapping[str, str] | None = None) -> st
 
 
 def _finding_text(finding: Finding, known: Mapping[str, str]) -> str:
-    who = ", ".join(_label(p, known) for p in finding.principals) or "a principal"
+    who = ", ".join(label_principal(p, known) for p in finding.principals) or "a principal"
     where = f" (statement {finding.statement})" if finding.statement is not None else ""
     witness = finding.witness
     if witness is not None:
@@ -177,18 +177,12 @@ def _finding_text(finding: Finding, known: Mapping[str, str]) -> str:
             else f"the exact External ID (any value such as {witness.external_id!r} works)"
         )
         return f"{who} can assume the role without {external} or MFA{where}."
-    if finding.code == "TW002":
+    if finding.code == WILDCARD_WEAK_PROTECTION.id:
         return (
             f"any AWS account ({who}) can assume the role with only an External ID or MFA, "
             f"which are not secrets; name the account{where}."
         )
     return f"{who}: {finding.message}"
-
-
-def _label(principal: str, known: Mapping[str, str]) -> str:
-    match = _ACCOUNT_IN.search(principal)
-    owner = known.get(match.group(1)) if match else None
-    return f"{principal} ({owner})" if owner else principal
 
 
 def clip(text: str, limit: int) -> str:
@@ -211,8 +205,8 @@ def timestamp(value: object) -> datetime:
 
 def rule_region(event: Mapping[str, Any]) -> str | None:
     """The region of the rule (from ``configRuleArn``): where evaluations must go."""
-    parts = str(event.get("configRuleArn") or "").split(":")
-    return parts[3] if len(parts) > 5 and parts[2] == "config" and parts[3] else None
+    arn = Arn.parse(str(event.get("configRuleArn") or ""))
+    return arn.region if arn is not None and arn.service == "config" and arn.region else None
 
 
 # --------------------------------------------------------------------------- internals

@@ -89,8 +89,9 @@ class _Applier:
 
     def apply(self, plan: Plan) -> ApplyOutcome:
         role = plan.role
-        assert plan.before is not None  # a CHANGE plan has both documents
-        assert plan.after is not None
+        if plan.before is None or plan.after is None:
+            msg = f"{role.name}: only a planned change (with both documents) can be applied"
+            raise ValueError(msg)
         try:
             current = self.store.read(role.name)
         except StoreError as exc:
@@ -117,7 +118,7 @@ class _Applier:
             self.store.write(role.name, plan.written)
             stored = self._read_back(role.name, plan.after)
         except Exception as exc:  # noqa: BLE001 (any failure must restore the original)
-            return self._restore(plan, current, _reason(exc))
+            return self._restore(plan, plan.after, current, _reason(exc))
         self._note("applied", plan, stored=stored)
         return ApplyOutcome(plan, OutcomeKind.APPLIED, "changed and verified")
 
@@ -126,11 +127,12 @@ class _Applier:
             self.store, role_name, expected, sleep=self.sleep, attempts=self.verify_attempts
         )
 
-    def _restore(self, plan: Plan, original: dict[str, Any], reason: str) -> ApplyOutcome:
-        assert plan.after is not None
+    def _restore(
+        self, plan: Plan, written: Mapping[str, Any], original: dict[str, Any], reason: str
+    ) -> ApplyOutcome:
         name = plan.role.name
         try:
-            problem = self._put_back(name, plan.after, original)
+            problem = self._put_back(name, written, original)
         except Exception as exc:  # noqa: BLE001 (report, never mask the first failure)
             problem = _reason(exc)
         if problem is not None:

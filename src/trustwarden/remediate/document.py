@@ -8,11 +8,10 @@ on a canonical form rather than on bytes.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
-_ACCOUNT_ROOT = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}):root$")
+from trustwarden.model import Principal, PrincipalForm
 
 
 def minify(document: Mapping[str, Any]) -> str:
@@ -98,9 +97,9 @@ def _value_set(value: object, *, principal: bool = False) -> object:
 
 def _principal(value: object) -> object:
     if isinstance(value, str):
-        match = _ACCOUNT_ROOT.match(value)
-        if match:
-            return match.group(1)
+        principal = Principal.aws(value)
+        if principal.form is PrincipalForm.ROOT:
+            return principal.account_id
     return value
 
 

@@ -6,15 +6,13 @@ remove. Key order, Sids, other statements and other conditions stay as written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
+from trustwarden.model import Principal, is_account_id
+
 EXTERNAL_ID_KEY = "sts:ExternalId"
 MFA_KEY = "aws:MultiFactorAuthPresent"
-
-_ACCOUNT = re.compile(r"^\d{12}$")
-_ARN_ACCOUNT = re.compile(r"^arn:[^:]+:(?:iam|sts)::(\d{12}):")
 
 
 def statements_of(document: dict[str, Any]) -> list[Any]:
@@ -93,11 +91,8 @@ def principal_matches(value: str, removal: str) -> bool:
     A 12-digit account ID covers the bare ID and every IAM/STS ARN in that account; any other
     argument (an ARN, a unique ID, ``*``) must match the entry exactly.
     """
-    if _ACCOUNT.match(removal):
-        if value == removal:
-            return True
-        match = _ARN_ACCOUNT.match(value)
-        return bool(match and match.group(1) == removal)
+    if is_account_id(removal):
+        return Principal.aws(value).account_id == removal
     return value == removal
 
 

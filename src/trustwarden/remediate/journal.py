@@ -19,6 +19,7 @@ Record shape (``v`` is the format version; documents keep their key order)::
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import uuid
@@ -157,7 +158,8 @@ class Journal:
         return entry
 
     def _write(self, data: bytes) -> None:
-        assert self._fd is not None
+        if self._fd is None:
+            raise OSError(errno.EBADF, "the journal is not open")
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]
@@ -270,8 +272,8 @@ def read_journal(path: Path) -> JournalContents:
         event = record.get("event")
         if event == "intent":
             intent = _intent(record)
-            assert intent is not None  # checked by _record
-            intents.append(intent)
+            if intent is not None:  # always: _load keeps only records _intent accepts
+                intents.append(intent)
         elif event == "applied" and isinstance(record.get("stored"), dict):
             stored[(str(record.get("role_arn")), str(record.get("run_id")))] = record["stored"]
     return JournalContents(intents=tuple(intents), stored=stored, damaged=tuple(damaged))

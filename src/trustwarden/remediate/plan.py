@@ -33,6 +33,8 @@ from trustwarden.remediate.edit import (
 )
 from trustwarden.remediate.evidence_fix import pin_from_evidence
 from trustwarden.remediate.mapping import ExternalIds
+from trustwarden.rules import RULES
+from trustwarden.rules.catalog import WILDCARD_WEAK_PROTECTION
 
 DEFAULT_MAX_POLICY_SIZE = 2048
 SERVICE_LINKED_PATH = "/aws-service-role/"
@@ -40,7 +42,7 @@ SERVICE_LINKED_PATH = "/aws-service-role/"
 # Findings whose statement lets an outsider in: the statements a condition fix targets.
 # TW002 ("*" protected only by External ID/MFA) is not one: another condition cannot fix it,
 # and the statement's existing External ID may belong to another third party.
-_EXPOSING_CODES = frozenset({"TW001", "TW004"})
+_EXPOSING_CODES = frozenset(rule.id for rule in RULES.values() if rule.exposure)
 
 Analyzer = Callable[[Role, Settings], RoleResult]
 
@@ -225,7 +227,7 @@ def _plan_change(
         changes += added
     if not changes:
         reason = "the requested fix changes nothing here"
-        if any(f.code == "TW002" for f in first.findings):
+        if any(f.code == WILDCARD_WEAK_PROTECTION.id for f in first.findings):
             reason += (
                 ' (a "*" principal stays open to anyone who learns the External ID or has MFA:'
                 " name the third party's account instead, or --remove-principal '*')"
@@ -361,7 +363,10 @@ def _exposing_statements(findings: Iterable[Finding], statements: list[Any]) -> 
             if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
                 continue
             sid = statement.get("Sid")
-            if label is None:
+            if finding.statement_index is not None:
+                if finding.statement_index == index:  # exact even when Sids repeat
+                    out.add(index)
+            elif label is None:
                 # No location: every Allow statement with an AWS principal may be it.
                 if _has_aws_principal(statement):
                     out.add(index)

@@ -1,17 +1,32 @@
-"""The rule catalog: stable ids, titles, default severity, remediation and references."""
+"""The rule catalog: the one home of every rule fact.
+
+Status, severity, title, one-line and full remediation, compliance references and the docs
+page of each rule live here and nowhere else; the engine, the fix planner and every format read
+them from :data:`RULES`. Each rule's page ships in the package (``trustwarden/data/rules/``,
+printed by ``trustwarden rules ID``). Adding a rule is one :class:`Rule` in :data:`RULES` and
+one page ``data/rules/<ID>.md`` whose heading and facts table agree with the entry (a test
+checks both).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 from trustwarden.model import Severity, Status
 
-DOCS_BASE = "https://github.com/trustwarden/trustwarden/blob/main/docs/rules"
+PAGES = "data/rules"  # inside the trustwarden package
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule: what a finding code means and how to fix it."""
+    """One rule: what a finding code means and how to fix it.
+
+    ``exposure`` marks rules whose statements let an outsider in: the statements a condition
+    or principal fix targets (``trustwarden fix``).
+    """
 
     id: str
     name: str
@@ -20,12 +35,18 @@ class Rule:
     severity: Severity
     description: str
     remediation: str
+    short_fix: str
     compliance: tuple[str, ...] = ()
+    exposure: bool = False
 
     @property
     def help_uri(self) -> str:
-        """The rule's documentation page (also the SARIF ``helpUri``)."""
-        return f"{DOCS_BASE}/{self.id}.md"
+        """The rule's page as shipped in the installed package (a ``file:`` URI)."""
+        return page_path(self.id).resolve().as_uri()
+
+    def page(self) -> str:
+        """The rule's documentation page (Markdown)."""
+        return page_path(self.id).read_text(encoding="utf-8")
 
 
 COMPLIANCE = (
@@ -54,7 +75,12 @@ OUTSIDER_CAN_ASSUME = Rule(
         '"Bool": {"aws:MultiFactorAuthPresent": "true"} for human users, or remove the '
         "principal. `trustwarden fix` plans and applies this safely."
     ),
+    short_fix=(
+        "Require the partner's External ID (StringEquals sts:ExternalId) or MFA, "
+        "or remove the principal"
+    ),
     compliance=COMPLIANCE,
+    exposure=True,
 )
 
 WILDCARD_WEAK_PROTECTION = Rule(
@@ -71,6 +97,9 @@ WILDCARD_WEAK_PROTECTION = Rule(
     remediation=(
         'Name the third party\'s account (or role) in Principal instead of "*", or narrow it '
         "with aws:PrincipalAccount / aws:PrincipalOrgID conditions."
+    ),
+    short_fix=(
+        'Name the partner\'s account instead of "*", or add an aws:PrincipalAccount condition'
     ),
     compliance=COMPLIANCE,
 )
@@ -90,6 +119,7 @@ STALE_PRINCIPAL = Rule(
         "Remove the stale entry, or replace it with the ARN of the principal that should be "
         "trusted."
     ),
+    short_fix="Remove the stale principal, or replace it with the current ARN",
 )
 
 UNEVALUATED_CONSTRUCT = Rule(
@@ -105,7 +135,9 @@ UNEVALUATED_CONSTRUCT = Rule(
     remediation=(
         "Review the named condition by hand; rewrite it with documented IAM condition operators."
     ),
+    short_fix="Review the named condition by hand; use documented IAM operators",
     compliance=COMPLIANCE,
+    exposure=True,
 )
 
 INVALID_POLICY = Rule(
@@ -118,6 +150,7 @@ INVALID_POLICY = Rule(
         "The document is not valid JSON or not a valid IAM policy, so no verdict is possible."
     ),
     remediation="Fix the document; IAM would reject it too.",
+    short_fix="Fix the document (IAM would reject it too)",
 )
 
 EXTERNAL_ID_REJECTED = Rule(
@@ -136,6 +169,7 @@ EXTERNAL_ID_REJECTED = Rule(
         "Replace the value with the External ID the third party sends. "
         "`trustwarden fix --from-evidence --evidence SOURCE` reads it from CloudTrail."
     ),
+    short_fix="Replace the value with the External ID the third party sends",
 )
 
 EXTERNAL_ID_SHARED = Rule(
@@ -153,6 +187,7 @@ EXTERNAL_ID_SHARED = Rule(
         "Give each third party its own External ID (the one it issued to you) and update the "
         "roles one by one."
     ),
+    short_fix="Give each third party its own External ID (the one it issued to you)",
     compliance=COMPLIANCE,
 )
 
@@ -171,6 +206,7 @@ EXTERNAL_ID_GUESSABLE = Rule(
         "Use the unique, random External ID the third party issued to you. Vendors issue one per "
         "customer (often a UUID); never choose one from names or account numbers."
     ),
+    short_fix="Use the unique, random External ID the third party issued to you",
     compliance=COMPLIANCE,
 )
 
@@ -189,6 +225,7 @@ EXTERNAL_ID_PATTERN_OR_LIST = Rule(
         'Require one exact External ID with "StringEquals"; give each third party its own '
         "statement when several share a role."
     ),
+    short_fix='Require one exact External ID with "StringEquals"',
     compliance=COMPLIANCE,
 )
 
@@ -211,3 +248,22 @@ RULES: dict[str, Rule] = {
 def get_rule(rule_id: str) -> Rule:
     """The rule with this id (``KeyError`` if unknown)."""
     return RULES[rule_id]
+
+
+def page_path(rule_id: str) -> Path:
+    """Where the rule's page is in the installed package."""
+    return Path(str(resources.files("trustwarden").joinpath(PAGES, f"{rule_id}.md")))
+
+
+def result_severity(codes: Iterable[str], role_severity: Severity) -> Severity:
+    """The severity of a result with findings ``codes``.
+
+    The worst of their rules' severities; a rule at medium takes ``role_severity`` instead
+    (high for an admin-equivalent role). Without findings (or only unknown codes):
+    ``role_severity``.
+    """
+    severities = [RULES[code].severity for code in codes if code in RULES]
+    if not severities:
+        return role_severity
+    worst = max(severities, key=lambda s: s.rank)
+    return role_severity if worst is Severity.MEDIUM else worst

@@ -24,7 +24,6 @@ an ``error`` result for that role. A role entry without ``Arn``/``RoleName`` bec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,15 @@ from typing import Any, TextIO
 from trustwarden.config import validate_account_id
 from trustwarden.errors import InputError, PolicyError
 from trustwarden.jsonvalues import BadNumber
-from trustwarden.model import Origin, Permissions, Role, RoleFacts, Skipped
+from trustwarden.model import (
+    Origin,
+    Permissions,
+    Principal,
+    PrincipalForm,
+    Role,
+    RoleFacts,
+    Skipped,
+)
 from trustwarden.policy import decode_document
 from trustwarden.sources.jsonstream import TOO_DEEP, JsonStream
 from trustwarden.sources.permissions import PolicyIndex, role_permissions
@@ -59,7 +66,6 @@ _SHAPE_BY_KEY = {
     "Role": GET_ROLE,
     "Statement": POLICY,
 }
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?P<account>[0-9]{12}):role/.+")
 
 Item = Role | Skipped
 
@@ -257,10 +263,10 @@ def _role(
     arn = entry.get("Arn")
     if not isinstance(arn, str) or not arn:
         return _skipped(file, pointer, line, "it has no Arn")
-    match = _ROLE_ARN.fullmatch(arn)
-    if match is None:
+    parsed = Principal.aws(arn)
+    if parsed.form is not PrincipalForm.ROLE or parsed.account_id is None:
         return _skipped(file, pointer, line, f"its Arn {arn!r} is not an IAM role ARN")
-    account = match[1]
+    account = parsed.account_id
     name = entry.get("RoleName")
     if not isinstance(name, str) or not name:
         return _skipped(file, pointer, line, "it has no RoleName", account)

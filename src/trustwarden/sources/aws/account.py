@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from trustwarden.aws.session import AwsContext
-from trustwarden.model import Origin, Role, RoleFacts
+from trustwarden.model import Arn, Origin, Role, RoleFacts
 
 #: The largest page ``ListRoles`` serves.
 PAGE_SIZE = 1000
@@ -25,8 +25,8 @@ def role_from_listing(item: Mapping[str, Any], *, account_id: str, source: str =
     """
     arn = str(item.get("Arn", ""))
     name = str(item.get("RoleName", ""))
-    parts = arn.split(":")
-    owner = parts[4] if len(parts) > 5 and parts[4] else account_id
+    parsed = Arn.parse(arn)
+    owner = parsed.account_id if parsed is not None and parsed.account_id else account_id
     path, role_id = item.get("Path"), item.get("RoleId")
     facts = RoleFacts(
         path=str(path) if path is not None else None,

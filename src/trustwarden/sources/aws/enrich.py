@@ -17,7 +17,7 @@ from typing import Any
 
 from trustwarden.aws.faults import AWS_ERRORS, describe
 from trustwarden.errors import PolicyError
-from trustwarden.model import Permissions, Role
+from trustwarden.model import Arn, Permissions, Role
 from trustwarden.policy import decode_document
 
 
@@ -65,8 +65,8 @@ def _pages(call: Callable[..., Any], key: str, **kwargs: Any) -> Iterator[Any]:
 
 
 def _is_aws_managed(arn: str) -> bool:
-    parts = arn.split(":")
-    return len(parts) > 4 and parts[4] == "aws"
+    parsed = Arn.parse(arn)
+    return parsed is not None and parsed.account_id == "aws"
 
 
 def enrich_role(iam: Any, role: Role, documents: PolicyDocuments) -> Role:

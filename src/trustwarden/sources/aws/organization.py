@@ -14,8 +14,8 @@ from typing import Any
 from trustwarden.aws.faults import AWS_ERRORS, describe
 from trustwarden.aws.session import AwsContext
 from trustwarden.errors import AwsAccessError, ConfigError
+from trustwarden.model import is_account_id
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 _ROLE_PATH_NAME = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
 _ORG_HINT = (
     "run --organization from the management account or a delegated administrator "
@@ -57,7 +57,7 @@ def parse_account_ids(values: Iterable[str]) -> frozenset[str]:
         for item in re.split(r"[,\s]+", value.strip()):
             if not item:
                 continue
-            if not _ACCOUNT_ID.match(item):
+            if not is_account_id(item):
                 raise ConfigError(f"not an AWS account id: {item!r}", "use 12 digits")
             ids.add(item)
     return frozenset(ids)

@@ -37,6 +37,7 @@ from trustwarden.sources.aws.organization import (
     member_role_arn,
     read_organization,
 )
+from trustwarden.words import counted
 
 _WINDOW_PER_WORKER = 4
 _PROGRESS_INTERVAL = 0.2
@@ -298,7 +299,7 @@ class _LiveRun:
         except Exception as exc:
             if not is_aws_failure(exc):
                 raise
-            reason = f"listing roles failed after {len(roles)} roles: {describe(exc)}"
+            reason = f"listing roles failed after {counted(len(roles), 'role')}: {describe(exc)}"
             tail.append(Skipped(f"account {target.account_id}", reason, target.account_id))
         roles.sort(key=lambda r: r.arn)
         self.counters.add(done=1, errors=len(tail))

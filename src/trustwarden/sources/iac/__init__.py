@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from trustwarden.model import Finding, Role, RoleResult, Skipped
+from trustwarden.model import Finding, Principal, Role, RoleResult, Skipped
 from trustwarden.sources.iac.cfn import is_template, template_roles
 from trustwarden.sources.iac.common import (
     OWN_PLACEHOLDER,
@@ -264,16 +264,8 @@ def _finish(variants: list[RoleResult], said: bool) -> tuple[RoleResult, bool]:
 
 
 def _literal_account(principal: str) -> bool:
-    digits = (
-        principal
-        if principal.isdigit()
-        else principal.split(":")[4]
-        if principal.count(":") >= 5
-        else ""
-    )
-    return (
-        len(digits) == 12 and digits.isdigit() and digits not in (OWN_PLACEHOLDER, UNKNOWN_ACCOUNT)
-    )
+    account = Principal.aws(principal).account_id
+    return account is not None and account not in (OWN_PLACEHOLDER, UNKNOWN_ACCOUNT)
 
 
 __all__ = ["LITERAL_ACCOUNT_NOTE", "Unit", "discover", "load_paths", "merge_results", "read_unit"]

@@ -215,10 +215,9 @@ class ModuleInstance:
             return self.tfvars[name]
         block = self._variables.get(name)
         default = attributes(block.body).get("default") if block is not None else None
-        if default is None:
+        if block is None or default is None:
             where = f"module.{self.key}" if self.key else "the root module"
             return Unknown(f"var.{name} (no default in {where})")
-        assert block is not None
         return self._cached(
             run, ("var", id(self), name), lambda: Evaluator(self, block.file).eval(default, run)
         )
@@ -318,7 +317,8 @@ class ModuleInstance:
         if cache_key in self._children:
             return self._children[cache_key]
         block = next((b for b in self.files.blocks_of("module") if b.labels[:1] == (name,)), None)
-        assert block is not None
+        if block is None:  # callers name modules found in the files; say so if one is not
+            return Skipped(what=f"{self.address}module.{name}", reason="no such module block")
         source = _literal_source(block) or "?"
         key = f"{self.key}.{name}" if self.key else name
         directory = self._module_directory(source, key)
