@@ -4,11 +4,11 @@ infrastructure-as-code templates."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from trustwarden.errors import InputError, PolicyError
-from trustwarden.model import Settings, Skipped
+from trustwarden.model import Role, Settings, Skipped
 from trustwarden.pipeline import Event, Item, Opened
 
 
@@ -35,13 +35,22 @@ class FileSource:
 
 @dataclass(frozen=True, slots=True)
 class SampleSource:
-    """The sample estate bundled with trustwarden (no AWS needed)."""
+    """The sample estate bundled with trustwarden (no AWS needed). Its roles' files are
+    named ``sample/<file>``, not by where the package happens to be installed."""
 
     def open(self, settings: Settings) -> Opened:
         """Stream the sample's roles."""
         from trustwarden.sources.sample import sample_paths  # noqa: PLC0415
 
-        return FileSource(tuple(sample_paths())).open(settings)
+        opened = FileSource(tuple(sample_paths())).open(settings)
+        return replace(opened, roles=(_as_sample(item) for item in opened.roles))
+
+
+def _as_sample(item: Item) -> Item:
+    if not isinstance(item, Role) or not item.origin.file:
+        return item
+    name = f"sample/{Path(item.origin.file).name}"
+    return replace(item, origin=replace(item.origin, file=name))
 
 
 @dataclass(frozen=True, slots=True)
