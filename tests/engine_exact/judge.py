@@ -99,12 +99,12 @@ def witness_request(witness: Witness) -> tuple[AttackRequest | None, list[str]]:
         problems.append("aws:username is present only for IAM users")
     userid = ctx.pop("aws:userid", None)
     org = ctx.pop("aws:principalorgid", None)
-    paths = ctx.pop("aws:principalorgpaths", None)
+    paths: Any = ctx.pop("aws:principalorgpaths", None)
     if isinstance(paths, str):
         paths = (paths,)
-    for key, value in (("mfa", mfa), ("org", org), ("userid", userid)):
-        if value is not None and not isinstance(value, str):
-            problems.append(f"{key} {value!r} must be one value")
+    for key, given in (("mfa", mfa), ("org", org), ("userid", userid)):
+        if given is not None and not isinstance(given, str):
+            problems.append(f"{key} {given!r} must be one value")
     request = AttackRequest(
         caller=caller,
         mfa=mfa if isinstance(mfa, str) else None,

@@ -185,7 +185,7 @@ def variable_binding(draw: st.DrawFn) -> dict[str, Any]:
     return doc(*statements, version=version)
 
 
-def _protect(draw: st.DrawFn, document: dict[str, Any]) -> dict[str, Any]:
+def _protect(draw: Any, document: dict[str, Any]) -> dict[str, Any]:
     """Sometimes add a strong control to the first Allow, so some policies are safe."""
     choice = draw(st.sampled_from(["none", "none", "none", "mfa", "external-id"]))
     if choice == "none":

@@ -54,7 +54,7 @@ VERDICTS = {
 
 
 def _roles() -> list[Role]:
-    roles = []
+    roles: list[Role] = []
     for path in sample_paths():
         data = json.loads(path.read_text(encoding="utf-8"))
         roles.extend(

@@ -6,6 +6,7 @@ Hand-built (no engine), so a golden file changes only when a format does.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from tests.formats.builders import error_result, fail_result, pass_result, skipped, warn_result
 from trustwarden.model import Origin, Report, RoleResult, Settings, Severity
@@ -34,7 +35,7 @@ PARTNER_POLICY = {
 }
 
 
-def _with(result: RoleResult, **role_changes: object) -> RoleResult:
+def _with(result: RoleResult, **role_changes: Any) -> RoleResult:
     return replace(result, role=replace(result.role, **role_changes))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -63,6 +64,7 @@ def test_account_id_and_exit_codes() -> None:
 def test_missing_module_is_skipped_and_exits_2() -> None:
     code, report, _ = _scan(str(DATA / "terraform"), "--account-id", OWN)
     assert code == 2
+    item: Any
     (item,) = report["skipped"]  # type: ignore[misc]
     assert item["what"].startswith("module.missing")
 
@@ -88,6 +90,7 @@ def test_a_file_that_is_no_template_is_reported(tmp_path: Path) -> None:
     path.write_text("just: text\n")
     code, report, _ = _scan(str(path))
     assert code == 2
+    item: Any
     (item,) = report["skipped"]  # type: ignore[misc]
     assert "not a CloudFormation template" in item["reason"]
 

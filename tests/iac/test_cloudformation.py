@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.iac.helpers import DATA, OWN, results, roles, skipped, statuses
+from trustwarden.model import Role
 from trustwarden.sources.iac.cfn import Template, _Pass
 from trustwarden.sources.iac.common import UNKNOWN_ACCOUNT, Unknown
 from trustwarden.sources.iac.yamlload import load_json, load_yaml
@@ -16,8 +17,13 @@ from trustwarden.sources.iac.yamlload import load_json, load_yaml
 OUTSIDER = "222222222222"
 
 
+def tdoc(role: Role) -> Any:
+    """The role's trust document, to index into (the model types it ``object``)."""
+    return role.trust_document
+
+
 def _principal(role: Any) -> Any:
-    return role.trust_document["Statement"][0]["Principal"]["AWS"]
+    return tdoc(role)["Statement"][0]["Principal"]["AWS"]
 
 
 def test_vendor_integrations_verdicts_lines_and_notes() -> None:
@@ -33,7 +39,7 @@ def test_vendor_integrations_verdicts_lines_and_notes() -> None:
     assert datadog.origin.statement_lines == ((0, 31),)
     assert datadog.origin.file == str(Path("tests/iac/data/cfn/vendor-integrations.yaml"))
     assert "!Ref DatadogExternalId" in datadog.origin.notes[0]
-    assert datadog.trust_document["Statement"][0]["Principal"]["AWS"] == (
+    assert tdoc(datadog)["Statement"][0]["Principal"]["AWS"] == (
         "arn:aws:iam::464622532012:root"  # FindInMap inside the Sub variable map
     )
     cost = found["CostVendorRole"]
@@ -85,7 +91,7 @@ def test_literal_account_note_is_given_once(tmp_path: Path) -> None:
 def test_ci_oidc_json_and_comma_delimited_list_parameter() -> None:
     found = results([DATA / "cfn" / "ci-oidc.json"])
     assert statuses(found) == {"GitHubDeployRole": "pass", "ToolingRole": "fail"}
-    deploy = found["GitHubDeployRole"].role.trust_document
+    deploy: Any = found["GitHubDeployRole"].role.trust_document
     statement = deploy["Statement"][0]
     assert statement["Principal"]["Federated"] == (
         "arn:aws:iam::000000000000:oidc-provider/token.actions.githubusercontent.com"
@@ -256,8 +262,8 @@ def test_if_with_no_value_drops_the_statement_in_one_variant(tmp_path: Path) -> 
     path = tmp_path / "t.json"
     path.write_text(json.dumps({"Resources": {"R": _role(document)}}))
     variants = {v.origin.variant: v for v in roles([path], OWN)["R"]}
-    assert len(variants["AllowVendor=true"].trust_document["Statement"]) == 2
-    assert len(variants["AllowVendor=false"].trust_document["Statement"]) == 1
+    assert len(tdoc(variants["AllowVendor=true"])["Statement"]) == 2
+    assert len(tdoc(variants["AllowVendor=false"])["Statement"]) == 1
     (result,) = results([path], OWN).values()
     assert result.status.value == "fail"
     assert result.role.origin.variant == "AllowVendor=true"

@@ -17,7 +17,7 @@ from tests.engine import test_actions, test_conditions, test_principals, test_ve
 from tests.engine.helpers import OWN, Case
 from tests.iac.render import FORMS
 from trustwarden.engine import analyze_roles
-from trustwarden.model import Role
+from trustwarden.model import Role, RoleResult
 from trustwarden.sources.iac import load_paths, merge_results
 from trustwarden.sources.offline import load_file
 
@@ -71,6 +71,7 @@ def test_template_verdict_equals_file_verdict(case: Case, form: str, tmp_path: P
     roles = [i for i in items if isinstance(i, Role)]
     assert len(roles) == 1, items
     (template_result,) = list(merge_results(analyze_roles(roles, case.settings), OWN))
+    assert isinstance(template_result, RoleResult)
 
     assert template_result.status is file_result.status, (case.id, form, text)
     assert template_result.status is case.status

@@ -58,7 +58,7 @@ def role_item(
     encoded = document if isinstance(document, str) else quote(json.dumps(document))
     arn = f"arn:{partition}:iam::{account}:role/{name}"
     rid = role_id or f"AROA{zlib.crc32(f'{account}/{name}'.encode()):017d}"
-    configuration = None
+    configuration: dict[str, Any] | None = None
     if status not in ("ResourceDeleted", "ResourceDeletedNotRecorded"):
         configuration = {
             "path": "/",
@@ -156,7 +156,7 @@ class Calls:
         self.stub_put = stub_put
 
     def on_call(self, event_name: str, params: Any = None, **_: Any) -> None:
-        _, service, operation = event_name.split(".", 2)
+        _event, service, operation = event_name.split(".", 2)
         self.calls.append((f"{service}.{operation}", dict(params or {})))
 
     def on_send(self, request: Any, **_: Any) -> AWSResponse | None:

@@ -91,7 +91,7 @@ def check_through_handler(
     tmp_path: Path, account: str, named: Iterable[tuple[str, str, object]], settings: Settings
 ) -> int:
     """Send each (name, ARN, document) through scan and the handler; assert they agree."""
-    listing = [
+    listing: list[dict[str, Any]] = [
         {"RoleName": name, "Arn": arn, "RoleId": f"AROA{i:017d}", "AssumeRolePolicyDocument": doc}
         for i, (name, arn, doc) in enumerate(named)
     ]
