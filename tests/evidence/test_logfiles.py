@@ -216,3 +216,25 @@ def test_load_evidence_reads_a_directory_and_rejects_a_missing_one(tmp_path: Pat
     assert seen == [(1, 1, 1)]
     with pytest.raises(ConfigError, match="no such file"):
         load_evidence(EvidenceSpec(str(tmp_path / "missing")), now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("caller_account", "role_account"),
+    [
+        ("\u0662" * 12, ROLE_ACCOUNT),  # Arabic-Indic digits: no AWS account looks like that
+        ("\uff12" * 12, ROLE_ACCOUNT),  # full-width digits
+        ("222222222222\n", ROLE_ACCOUNT),  # a trailing newline
+        ("222222222222", "\u0661" * 12),  # the role's account in other digits
+    ],
+)
+def test_records_with_accounts_aws_cannot_have_are_ignored(
+    caller_account: str, role_account: str
+) -> None:
+    record = assume_role(
+        role="Vendor",
+        caller_account=caller_account,
+        when="2026-11-01T00:00:00Z",
+        seq=1,
+        role_account=role_account,
+    )
+    assert call_from_record(record) is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from trustwarden.engine import analyze_role
 from trustwarden.model import Finding, Origin, Role, RoleResult, Settings, Status
 from trustwarden.rules import RULES
+from trustwarden.rules.catalog import page_path
 from trustwarden.rules.external_ids import (
     check_events,
     entropy_bits,
@@ -48,10 +48,10 @@ def vendor(
 
 
 def test_every_new_rule_is_a_warn_in_the_catalog_with_a_page() -> None:
-    docs = Path(__file__).resolve().parents[2] / "docs" / "rules"
     for code in ("TW006", "TW007", "TW008", "TW009"):
         assert RULES[code].status is Status.WARN
-        assert (docs / f"{code}.md").is_file()
+        assert page_path(code).is_file()
+        assert page_path(code).read_text(encoding="utf-8").startswith(f"# {code} — ")
 
 
 def test_a_good_external_id_adds_nothing() -> None:

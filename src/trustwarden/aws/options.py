@@ -57,7 +57,7 @@ class AwsOptions:
         attempts = self.max_attempts
         if attempts is None:
             raw = env.get("AWS_MAX_ATTEMPTS", "").strip()
-            if raw and (not raw.isdigit() or int(raw) < 1):
+            if raw and (not (raw.isascii() and raw.isdigit()) or int(raw) < 1):
                 raise ConfigError(f"AWS_MAX_ATTEMPTS must be a positive integer, not {raw!r}")
             attempts = int(raw) if raw else DEFAULT_MAX_ATTEMPTS
         mode = self.retry_mode

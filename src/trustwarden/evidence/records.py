@@ -18,11 +18,11 @@ import re
 from collections.abc import Mapping
 
 from trustwarden.evidence.model import AssumeRoleCall
+from trustwarden.model import is_account_id
 
 EVENT_SOURCE = "sts.amazonaws.com"
 EVENT_NAME = "AssumeRole"
-_ROLE_ARN = re.compile(r"^arn:([a-z0-9-]+):iam::(\d{12}):role/(.+)$")
-_ACCOUNT = re.compile(r"^\d{12}$")
+_ROLE_ARN = re.compile(r"arn:([a-z0-9-]+):iam::([0-9]{12}):role/(.+)", re.ASCII | re.DOTALL)
 
 
 MAX_TEXT = 2048  # longer than anything STS accepts; a forged log cannot make values huge
@@ -48,11 +48,11 @@ def call_from_record(record: object) -> AssumeRoleCall | None:
     if not isinstance(params, Mapping) or not isinstance(identity, Mapping):
         return None
     role_arn = _text(params.get("roleArn"))
-    match = _ROLE_ARN.match(role_arn) if role_arn else None
+    match = _ROLE_ARN.fullmatch(role_arn) if role_arn else None
     caller_account = _text(identity.get("accountId"))
     if match is None or role_arn is None or not caller_account:
         return None
-    if not _ACCOUNT.match(caller_account):
+    if not is_account_id(caller_account):
         return None
     principal_id = _text(identity.get("principalId")) or ""
     identity_type = _text(identity.get("type")) or ""
@@ -71,7 +71,7 @@ def call_from_record(record: object) -> AssumeRoleCall | None:
         error_code=_text(record.get("errorCode")),
         region=_text(record.get("awsRegion")) or "",
         dedupe_key=_text(record.get("sharedEventID")) or _text(record.get("eventID")),
-        recipient_account=recipient if recipient and _ACCOUNT.match(recipient) else None,
+        recipient_account=recipient if recipient and is_account_id(recipient) else None,
     )
 
 

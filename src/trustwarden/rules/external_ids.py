@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from trustwarden.engine.describe import principal_account
 from trustwarden.engine.evaluate import statement_covers_assume_role
 from trustwarden.errors import ConfigError, PolicyError
-from trustwarden.model import Finding, RoleResult, Skipped, Statement, Status
+from trustwarden.model import Finding, RoleResult, Skipped, Statement, Status, is_account_id
 from trustwarden.policy import decode_document, parse_policy
 from trustwarden.remediate.mapping import validate_external_id
 
@@ -29,7 +28,6 @@ EXACT = frozenset({"StringEquals", "StringEqualsIgnoreCase"})
 PATTERN = "StringLike"
 MIN_LENGTH = 8  # shorter External IDs are guessable by trying
 MIN_BITS = 32.0  # Shannon estimate of the whole value, in bits
-_ACCOUNT = re.compile(r"^\d{12}$")
 
 INVALID, SHARED, GUESSABLE, PATTERN_OR_LIST = "TW006", "TW007", "TW008", "TW009"
 Event = RoleResult | Skipped
@@ -83,7 +81,7 @@ def entropy_bits(value: str) -> float:
 
 def guessable_reason(value: str, *, role_name: str, accounts: Iterable[str]) -> str | None:
     """Why an External ID can be guessed, or ``None``."""
-    if _ACCOUNT.match(value) or value in set(accounts):
+    if is_account_id(value) or value in set(accounts):
         return "it is an AWS account ID"
     if value.lower() == role_name.lower():
         return "it is the role's name"
