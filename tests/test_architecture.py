@@ -21,6 +21,8 @@ CORE = {
     "known_accounts",
     "jsonvalues",
     "redact",
+    "words",
+    "suppress",
 }
 THIRD_PARTY = {"boto3", "botocore", "click", "rich"}
 
@@ -28,15 +30,34 @@ THIRD_PARTY = {"boto3", "botocore", "click", "rich"}
 ALLOWED: dict[str, set[str]] = {
     **dict.fromkeys(CORE, CORE),
     "redact": CORE | {"aws"},  # describes botocore's exceptions through aws.faults, lazily
+    "model": CORE | {"evidence"},  # RoleResult.evidence: evidence.model's value types
     "engine": CORE | {"engine"},
-    "pipeline": CORE | {"engine", "pipeline"},
+    # after the engine: External ID checks and CloudTrail evidence; suppressions and baselines
+    "postscan": CORE | {"engine", "evidence", "external_id_checks"},
+    "external_id_checks": CORE | {"engine"},  # TW006-TW009, on the engine's parsed policy
+    "baseline": CORE | {"formats"},  # reads an earlier JSON report
+    "marks": CORE | {"baseline"},
+    "evidence": CORE | {"engine", "aws", "evidence", "formats", "boto3", "botocore"},
+    "pipeline": CORE | {"engine", "pipeline", "evidence", "marks", "postscan"},
     "aws": CORE | {"aws", "boto3", "botocore", "__init__"},
     "sources": CORE | {"pipeline", "aws", "sources", "botocore"},
-    "formats": CORE | {"engine", "formats", "rich", "__init__"},
-    "remediate": CORE | {"engine", "pipeline", "aws", "remediate", "botocore"},
+    "formats": CORE | {"engine", "evidence", "formats", "rich", "__init__"},
+    "remediate": CORE
+    | {"engine", "pipeline", "aws", "sources", "evidence", "remediate", "botocore"},
     "api": CORE | {"engine"},
     "integrations": CORE
-    | {"__init__", "api", "engine", "pipeline", "aws", "sources", "integrations", "botocore"},
+    | {
+        "__init__",
+        "api",
+        "engine",
+        "pipeline",
+        "aws",
+        "sources",
+        "integrations",
+        "formats",
+        "postscan",
+        "botocore",
+    },
     "__init__": CORE | {"api", "pipeline", "sources", "aws"},
 }
 

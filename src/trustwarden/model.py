@@ -61,6 +61,26 @@ _PRINCIPAL_ARN_RE = re.compile(
 )
 
 
+#: What STS accepts as an ``ExternalId``: 2-1,224 characters of ``A-Z a-z 0-9 _+=,.@:/-``.
+EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}", re.ASCII)
+EXTERNAL_ID_MIN, EXTERNAL_ID_MAX = 2, 1224
+_EXTERNAL_ID_CHAR = re.compile(r"[A-Za-z0-9_+=,.@:/-]", re.ASCII)
+
+
+def external_id_problem(value: str) -> str | None:
+    """Why STS would reject ``value`` as an External ID (``None``: it accepts it)."""
+    if not EXTERNAL_ID_MIN <= len(value) <= EXTERNAL_ID_MAX:
+        return (
+            f"an External ID must be {EXTERNAL_ID_MIN}-{EXTERNAL_ID_MAX} characters, "
+            f"got {len(value)}"
+        )
+    if not EXTERNAL_ID_RE.fullmatch(value):
+        bad = sorted({c for c in value if not _EXTERNAL_ID_CHAR.fullmatch(c)})
+        shown = ", ".join(repr(c) for c in bad)
+        return f"an External ID may only contain letters, digits and _+=,.@:/- (found {shown})"
+    return None
+
+
 def is_account_id(value: str) -> bool:
     """Whether ``value`` is an AWS account ID: exactly 12 ASCII digits."""
     return ACCOUNT_ID_RE.fullmatch(value) is not None

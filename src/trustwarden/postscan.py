@@ -10,8 +10,8 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 
 from trustwarden.evidence.model import Evidence
+from trustwarden.external_id_checks import check_events, role_findings, with_findings
 from trustwarden.model import RoleResult, Skipped
-from trustwarden.rules.external_ids import check_events, role_findings, with_findings
 
 Event = RoleResult | Skipped
 

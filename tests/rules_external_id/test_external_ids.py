@@ -7,15 +7,15 @@ from typing import Any
 import pytest
 
 from trustwarden.engine import analyze_role
-from trustwarden.model import Finding, Origin, Role, RoleResult, Settings, Status
-from trustwarden.rules import RULES
-from trustwarden.rules.catalog import page_path
-from trustwarden.rules.external_ids import (
+from trustwarden.external_id_checks import (
     check_events,
     entropy_bits,
     role_findings,
     with_findings,
 )
+from trustwarden.model import Finding, Origin, Role, RoleResult, Settings, Status
+from trustwarden.rules import RULES
+from trustwarden.rules.catalog import page_path
 
 OWN = "111111111111"
 VENDOR = "387546586013"

@@ -44,7 +44,15 @@ from trustwarden.engine.evaluate import (
     statement_covers_assume_role,
     statement_names,
 )
-from trustwarden.model import Condition, Principal, PrincipalForm, Statement, TrustPolicy, Witness
+from trustwarden.model import (
+    EXTERNAL_ID_RE,
+    Condition,
+    Principal,
+    PrincipalForm,
+    Statement,
+    TrustPolicy,
+    Witness,
+)
 from trustwarden.policy import parse_aws_principal
 
 EXTERNAL_ID = "sts:externalid"
@@ -83,7 +91,6 @@ CANONICAL_KEYS = {
 WITNESS_NAME = "trustwarden-witness"
 FRESH_ACCOUNTS = ("999999999999", "100000000001", "555555555551", "123456789012")
 FILLERS = (("x", "x"), ("", "q"), ("Q7z", "Q"), ("0", "0"), ("9", "9"))
-EXTERNAL_ID_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}", re.ASCII)  # what STS accepts
 FRESH_STRING = "trustwarden-any-value"
 FRESH_EXTERNAL_ID = "attacker-chosen-id"
 FRESH_ORG = "o-trustwarden00"

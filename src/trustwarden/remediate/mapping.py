@@ -11,37 +11,25 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trustwarden.errors import ConfigError, InputError
-
-EXTERNAL_ID_MIN = 2
-EXTERNAL_ID_MAX = 1224
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]+", re.ASCII)
+from trustwarden.model import external_id_problem
 
 
 def validate_external_id(value: str, *, where: str = "--external-id") -> str:
-    """``value`` if IAM accepts it as an External ID, else :class:`ConfigError`.
+    """``value`` if STS accepts it as an External ID, else :class:`ConfigError`.
 
-    IAM's rule: 2-1224 characters from ``[A-Za-z0-9_+=,.@:/-]``. A condition value outside
-    that set could never be matched, which would lock everyone out of the role.
+    STS's rule (:func:`~trustwarden.model.external_id_problem`): 2-1224 characters from
+    ``[A-Za-z0-9_+=,.@:/-]``. A condition value outside that set could never be matched,
+    which would lock everyone out of the role.
     """
-    if not EXTERNAL_ID_MIN <= len(value) <= EXTERNAL_ID_MAX:
+    problem = external_id_problem(value)
+    if problem is not None:
         raise ConfigError(
-            f"{where}: an External ID must be {EXTERNAL_ID_MIN}-{EXTERNAL_ID_MAX} characters, "
-            f"got {len(value)}",
-            hint="use the External ID the third party issued to you",
-        )
-    if not _EXTERNAL_ID.fullmatch(value):
-        bad = sorted({c for c in value if not _EXTERNAL_ID.fullmatch(c)})
-        shown = ", ".join(repr(c) for c in bad)
-        raise ConfigError(
-            f"{where}: an External ID may only contain letters, digits and _+=,.@:/- "
-            f"(found {shown})",
-            hint="use the External ID the third party issued to you",
+            f"{where}: {problem}", hint="use the External ID the third party issued to you"
         )
     return value
 

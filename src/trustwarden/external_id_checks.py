@@ -18,10 +18,17 @@ from dataclasses import dataclass
 
 from trustwarden.engine.describe import principal_account
 from trustwarden.engine.evaluate import statement_covers_assume_role
-from trustwarden.errors import ConfigError, PolicyError
-from trustwarden.model import Finding, RoleResult, Skipped, Statement, Status, is_account_id
+from trustwarden.errors import PolicyError
+from trustwarden.model import (
+    Finding,
+    RoleResult,
+    Skipped,
+    Statement,
+    Status,
+    external_id_problem,
+    is_account_id,
+)
 from trustwarden.policy import decode_document, parse_policy
-from trustwarden.remediate.mapping import validate_external_id
 
 EXTERNAL_ID_KEY = "sts:externalid"
 EXACT = frozenset({"StringEquals", "StringEqualsIgnoreCase"})
@@ -96,11 +103,7 @@ def guessable_reason(value: str, *, role_name: str, accounts: Iterable[str]) -> 
 
 def sts_rejects(value: str) -> str | None:
     """Why STS would reject ``value`` as an External ID, or ``None`` (the rule ``fix`` uses)."""
-    try:
-        validate_external_id(value, where="External ID")
-    except ConfigError as exc:
-        return exc.message.removeprefix("External ID: ")
-    return None
+    return external_id_problem(value)
 
 
 def role_findings(result: RoleResult) -> list[Finding]:
