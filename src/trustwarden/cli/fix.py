@@ -52,6 +52,7 @@ from trustwarden.remediate.plan import (
     FixOptions,
     Plan,
     PlanAction,
+    check_one_vendor,
     plan_roles,
     render_diff,
 )
@@ -251,37 +252,6 @@ def confirm(app: AppContext, question: str, *, count: int, yes: bool) -> int | N
         return None
     app.info("nothing changed")
     return int(ExitCode.OK)
-
-
-def check_one_vendor(plans: Sequence[Plan], ids: ExternalIds) -> None:
-    """Refuse ``--external-id`` (without ``--role``) for roles that trust different outsiders.
-
-    Each third party issues its own External ID: one value on roles that trust different
-    outside accounts would hand one vendor's ID to another's roles. Roles the map covers
-    are exempt.
-    """
-    if ids.default is None:
-        return
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for plan in plans:
-        if plan.action is PlanAction.NOTHING:
-            continue
-        if ids.mapped(plan.role.arn, plan.role.name, plan.outside_accounts) is not None:
-            continue
-        groups.setdefault(plan.outside_accounts, []).append(plan.role.name)
-    if len(groups) <= 1:
-        return
-    shown = "; ".join(
-        f"{', '.join(accounts) or 'any account'}: {', '.join(names[:3])}"
-        + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        for accounts, names in sorted(groups.items())
-    )
-    raise ConfigError(
-        "--external-id would put one External ID on roles that trust different outside "
-        f"accounts ({shown}); nothing changed",
-        hint="give --role for the roles of one vendor, or --external-id-map with a line per "
-        "role or per outside account ID (e.g. 999988887777,ID-from-that-vendor)",
-    )
 
 
 # --------------------------------------------------------------------------- options
@@ -711,7 +681,6 @@ __all__ = [
     "Printer",
     "apply_exit_code",
     "build_fix_options",
-    "check_one_vendor",
     "confirm",
     "fix_command",
     "make_live_context",

@@ -10,14 +10,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from trustwarden.engine import analyze_role
 from trustwarden.engine.describe import principal_account
-from trustwarden.errors import PolicyError
+from trustwarden.errors import ConfigError, PolicyError
 from trustwarden.evidence.model import Evidence
 from trustwarden.evidence.replay import cut_off_calls
 from trustwarden.model import Finding, Role, RoleResult, Settings, Status
@@ -400,3 +400,34 @@ def render_diff(plan: Plan, *, context: int = 3) -> str:
         n=context,
     )
     return "".join(lines)
+
+
+def check_one_vendor(plans: Sequence[Plan], ids: ExternalIds) -> None:
+    """Refuse ``--external-id`` (without ``--role``) for roles that trust different outsiders.
+
+    Each third party issues its own External ID: one value on roles that trust different
+    outside accounts would hand one vendor's ID to another's roles. Roles the map covers
+    are exempt.
+    """
+    if ids.default is None:
+        return
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for plan in plans:
+        if plan.action is PlanAction.NOTHING:
+            continue
+        if ids.mapped(plan.role.arn, plan.role.name, plan.outside_accounts) is not None:
+            continue
+        groups.setdefault(plan.outside_accounts, []).append(plan.role.name)
+    if len(groups) <= 1:
+        return
+    shown = "; ".join(
+        f"{', '.join(accounts) or 'any account'}: {', '.join(names[:3])}"
+        + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        for accounts, names in sorted(groups.items())
+    )
+    raise ConfigError(
+        "--external-id would put one External ID on roles that trust different outside "
+        f"accounts ({shown}); nothing changed",
+        hint="give --role for the roles of one vendor, or --external-id-map with a line per "
+        "role or per outside account ID (e.g. 999988887777,ID-from-that-vendor)",
+    )
