@@ -51,6 +51,8 @@ class ListSource:
 
 def test_public_names() -> None:
     assert set(trustwarden.__all__) >= {
+        "__version__",
+        "analyze_policy",
         "scan",
         "Source",
         "Settings",

@@ -9,8 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-import trustwarden
-from trustwarden import RoleResult, Settings, Status, analyze_policy
+from trustwarden import RoleResult, Status, analyze_policy
 from trustwarden.errors import ConfigError
 
 OWN = "111111111111"
@@ -101,21 +100,6 @@ def test_invalid_ids_raise_config_error(
 ) -> None:
     with pytest.raises(ConfigError):
         analyze_policy(OPEN, account, trusted_accounts=trusted, trusted_orgs=orgs)
-
-
-def test_exports() -> None:
-    assert set(trustwarden.__all__) >= {
-        "RoleResult",
-        "Settings",
-        "Status",
-        "__version__",
-        "analyze_policy",
-    }
-    for name in trustwarden.__all__:
-        assert getattr(trustwarden, name) is not None
-    assert Settings().trusted_accounts == frozenset()
-    with pytest.raises(AttributeError):
-        _ = trustwarden.no_such_name
 
 
 def test_import_is_light() -> None:
