@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from trustwarden.engine.describe import principal_account
 from trustwarden.engine.evaluate import statement_covers_assume_role
+from trustwarden.engine.severity import role_severity
 from trustwarden.errors import PolicyError
 from trustwarden.model import (
     Finding,
@@ -29,6 +30,7 @@ from trustwarden.model import (
     is_account_id,
 )
 from trustwarden.policy import decode_document, parse_policy
+from trustwarden.rules.catalog import result_severity
 
 EXTERNAL_ID_KEY = "sts:externalid"
 EXACT = frozenset({"StringEquals", "StringEqualsIgnoreCase"})
@@ -165,6 +167,7 @@ def _finding(code: str, test: ExternalIdTest, message: str) -> Finding:
     return Finding(
         code=code,
         statement=test.statement.label,
+        statement_index=test.statement.index,
         principals=test.outside,
         message=message,
         status=Status.WARN,
@@ -176,8 +179,9 @@ def _show(values: tuple[str, ...]) -> str:
 
 
 def with_findings(result: RoleResult, extra: Iterable[Finding]) -> RoleResult:
-    """``result`` with ``extra`` findings; a ``pass`` becomes ``warn``. Same fingerprint
-    recipe as the engine's (role ARN and the sorted codes), so baselines keep working.
+    """``result`` with ``extra`` findings; a ``pass`` becomes ``warn`` and the severity is
+    the catalog's for the new set of findings. Same fingerprint recipe as the engine's (role
+    ARN and the sorted codes), so baselines keep working.
     """
     added = tuple(extra)
     if not added:
@@ -187,7 +191,10 @@ def with_findings(result: RoleResult, extra: Iterable[Finding]) -> RoleResult:
     codes = ",".join(sorted({f.code for f in findings}))
     key = f"{result.role.arn}|{codes}".encode("utf-8", "surrogatepass")
     digest = hashlib.sha256(key).hexdigest()[:32]
-    return dataclasses.replace(result, findings=findings, status=status, fingerprint=digest)
+    severity = result_severity((f.code for f in findings), role_severity(result.role))
+    return dataclasses.replace(
+        result, findings=findings, status=status, severity=severity, fingerprint=digest
+    )
 
 
 class SharedIdCheck:

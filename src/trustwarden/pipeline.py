@@ -29,6 +29,7 @@ from trustwarden.config import FAIL_ON_VALUES
 from trustwarden.errors import ConfigError, ExitCode
 from trustwarden.model import Role, RoleResult, Settings, Severity, Skipped, Status
 from trustwarden.redact import exception_text
+from trustwarden.words import counted
 
 if TYPE_CHECKING:
     from trustwarden.evidence.model import Evidence
@@ -153,8 +154,7 @@ class RoleSelector:
         close = self.closest(query)
         if close:
             return f"closest: {', '.join(close)}"
-        n = len(self._seen)
-        return f"{n} role name{'' if n == 1 else 's'} seen, none similar"
+        return f"{counted(len(self._seen), 'role name')} seen, none similar"
 
 
 def select(items: Iterable[Item], selector: RoleSelector) -> Iterable[Item]:
@@ -209,7 +209,10 @@ def find_role(items: Iterable[Item], query: str) -> tuple[Role, list[Skipped]]:
         )
     hint = None
     if skipped:
-        hint = f"{len(skipped)} item(s) of the input could not be read; the role may be among them"
+        hint = (
+            f"{counted(len(skipped), 'item')} of the input could not be read; "
+            "the role may be among them"
+        )
     raise ConfigError(f"no role {query!r} ({selector.detail(query)})", hint=hint)
 
 
@@ -394,11 +397,12 @@ def enrich(
     """Add the facts ``fetch`` returns to results that are not ``pass``, in order.
 
     The verdict is kept (the trust policy did not change); only the severity is refreshed
-    from the role's permissions, without a second search. ``fetch`` runs on ``workers``
-    threads with at most ``4 * workers`` calls pending; the events between them wait in
-    order (at most :data:`ENRICH_WINDOW`).
+    from the role's permissions and the findings' rules, without a second search. ``fetch``
+    runs on ``workers`` threads with at most ``4 * workers`` calls pending; the events
+    between them wait in order (at most :data:`ENRICH_WINDOW`).
     """
     from trustwarden.engine.severity import role_severity  # noqa: PLC0415
+    from trustwarden.rules.catalog import result_severity  # noqa: PLC0415
 
     window: deque[tuple[Event, Future[Role] | None]] = deque()
     pending = 0
@@ -408,7 +412,8 @@ def enrich(
         if future is None or not isinstance(event, RoleResult):
             return event
         role = future.result()
-        return replace(event, role=role, severity=role_severity(role))
+        codes = (f.code for f in event.findings)
+        return replace(event, role=role, severity=result_severity(codes, role_severity(role)))
 
     try:
         for event in events:

@@ -55,7 +55,7 @@ def test_fix_role_takes_an_arn(cli: RunCli) -> None:
     run = cli("fix", "--input", ESTATE, "--require-mfa", "--role", ARN)
     assert run.code == 0, run.err
     assert f"{ARN}: fail -> pass" in run.out
-    assert "1 roles: 1 to change" in run.err
+    assert "1 role: 1 to change" in run.err
 
 
 @pytest.mark.parametrize(

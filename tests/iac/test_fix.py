@@ -23,7 +23,9 @@ FIX = DATA / "fix"
 
 def _fix(tmp_path: Path, *args: str) -> Run:
     return invoke(
-        ["fix", *args, "--account-id", OWN, "--external-id", "vendor-id-1"],
+        # --role "*": these fixtures' roles trust different vendors; one ID for all of them
+        # is refused without an explicit selection (tests/cli/test_flags.py)
+        ["fix", *args, "--account-id", OWN, "--external-id", "vendor-id-1", "--role", "*"],
         env={},
         cwd=tmp_path,
     )

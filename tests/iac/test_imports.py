@@ -51,5 +51,5 @@ def test_live_scan_still_loads_boto3_on_use() -> None:
     """The lazy imports are real imports: the live option types resolve to botocore-backed code."""
     from trustwarden.sources import aws  # noqa: PLC0415
 
-    assert aws.LiveScan.__module__ == "trustwarden.sources.aws.scanner"
+    assert aws.AccountSource.__module__ == "trustwarden.sources.aws.scanner"
     assert "botocore" in sys.modules

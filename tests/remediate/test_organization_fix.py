@@ -132,7 +132,7 @@ def test_cli_fix_and_rollback_with_organization(moto_env: MotoServer, tmp_path: 
         cwd=tmp_path,
         tty=False,
     )
-    assert "1 accounts: 1 roles: 1 to change" in one.err
+    assert "1 account: 1 role: 1 to change" in one.err
     applied = invoke(
         ("fix", "--organization", *common, "--apply", "--yes", "--journal", str(path)),
         env={},
@@ -142,7 +142,9 @@ def test_cli_fix_and_rollback_with_organization(moto_env: MotoServer, tmp_path: 
     assert applied.code == 0, applied.err
     assert f"to undo: trustwarden rollback {path} --organization" in applied.err
     assert sorted(i.account_id for i in read_journal(path).intents) == org.members
-    undone = invoke(("rollback", str(path), "--organization"), env={}, cwd=tmp_path, tty=False)
+    undone = invoke(
+        ("rollback", str(path), "--organization", "--yes"), env={}, cwd=tmp_path, tty=False
+    )
     assert undone.code == 0, undone.err
     assert undone.out.count(": restored:") == 2
     assert "restored 2 of 2 roles" in undone.err

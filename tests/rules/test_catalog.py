@@ -17,7 +17,6 @@ from tests.engine.test_conditions import CONDITION_CASES, UNKNOWN_OPERATORS, con
 from tests.engine.test_decode import MALFORMED_CASES
 from tests.engine.test_verdicts import DENY_CASES, VERDICT_CASES
 from tests.formats.builders import fail_result
-from trustwarden.engine import analyze_roles
 from trustwarden.engine.severity import role_severity
 from trustwarden.formats.json_format import finding_to_json
 from trustwarden.formats.table import fix_lines
@@ -28,6 +27,7 @@ from trustwarden.model import (
     RoleResult,
     Severity,
 )
+from trustwarden.pipeline import RolesSource, scan
 from trustwarden.rules import RULES
 from trustwarden.rules.catalog import page_path, result_severity
 from trustwarden.sources.offline import load_files
@@ -51,12 +51,20 @@ def corpus() -> list[Role]:
         for op in UNKNOWN_OPERATORS  # TW004
     ]
     roles += [r for r in load_files(sample_paths()) if isinstance(r, Role)]
+    # TW007: one strong External ID on the roles of two different outside accounts.
+    shared = "5f0c2a9e-8d41-4b7a-9c3e-1f2a3b4c5d6e"
+    for vendor in ("999988887777", "888877776666"):
+        principal = {"AWS": f"arn:aws:iam::{vendor}:root"}
+        document = cond({"StringEquals": {EXT_KEY: shared}}, principal)
+        role = make_role(document)
+        roles.append(replace(role, arn=f"{role.arn}-{vendor}", name=f"shared-{vendor}"))
     return roles
 
 
 @pytest.fixture(scope="module")
 def results() -> list[RoleResult]:
-    return list(analyze_roles(corpus(), SETTINGS))
+    """The corpus through the whole pipeline (the External ID checks run after the engine)."""
+    return [r for r in scan(RolesSource(corpus()), SETTINGS) if isinstance(r, RoleResult)]
 
 
 def test_the_corpus_covers_every_rule(results: list[RoleResult]) -> None:

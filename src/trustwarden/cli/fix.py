@@ -243,8 +243,8 @@ def confirm(app: AppContext, question: str, *, count: int, yes: bool) -> int | N
         return None
     if not stdin_is_terminal():
         app.error(
-            f"refusing to change {count} roles without confirmation: standard input is not "
-            "a terminal; nothing changed",
+            f"refusing to change {counted(count, 'role')} without confirmation: standard "
+            "input is not a terminal; nothing changed",
             "review the dry run, then add --yes",
         )
         return int(ExitCode.USAGE)
@@ -512,7 +512,8 @@ class _FixRun:
         if not changes:
             self.app.info("nothing to apply")
             return plan_exit_code(plans, len(skipped))
-        question = f"Change the trust policy of {len(changes)} roles in account {ctx.account_id}?"
+        roles = counted(len(changes), "role")
+        question = f"Change the trust policy of {roles} in account {ctx.account_id}?"
         answer = confirm(self.app, question, count=len(changes), yes=yes)
         if answer is not None:
             return answer
@@ -571,18 +572,22 @@ class _FixRun:
         if self.guard_external_id:
             check_one_vendor(plans, self.options.external_ids)
         skipped = sum(1 for b in batches if b.skipped is not None)
-        self.app.info(f"{len(ids)} accounts: " + summary_line(plans, skipped))
+        self.app.info(f"{counted(len(ids), 'account')}: " + summary_line(plans, skipped))
         changes = [p for p in plans if p.action is PlanAction.CHANGE]
         if not apply or not changes:
             if changes:
                 self.app.info(
-                    f"dry run: nothing changed; add --apply to change {len(changes)} roles"
+                    "dry run: nothing changed; add --apply to change "
+                    + counted(len(changes), "role")
                 )
             elif apply:
                 self.app.info("nothing to apply")
             return plan_exit_code(plans, skipped)
         touched = len({p.role.account_id for p in changes})
-        question = f"Change the trust policy of {len(changes)} roles in {touched} accounts?"
+        question = (
+            f"Change the trust policy of {counted(len(changes), 'role')} in "
+            f"{counted(touched, 'account')}?"
+        )
         answer = confirm(self.app, question, count=len(changes), yes=yes)
         if answer is not None:
             return answer

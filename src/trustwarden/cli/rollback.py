@@ -127,7 +127,7 @@ def rollback_command(
             app.info("nothing to restore")
             return rollback_exit_code([], len(unmatched), len(contents.damaged))
         where = "the accounts the journal names" if organization else f"account {ctx.account_id}"
-        question = f"Restore the trust policy of up to {count} roles in {where}?"
+        question = f"Restore the trust policy of up to {counted(count, 'role')} in {where}?"
         answer = fix_cli.confirm(app, question, count=count, yes=yes)
         if answer is not None:
             return answer if answer else rollback_exit_code([], len(unmatched), 0)

@@ -14,15 +14,13 @@ refused call, ``sharedEventID`` (the same in both accounts' copies of a cross-ac
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from trustwarden.evidence.model import AssumeRoleCall
-from trustwarden.model import is_account_id
+from trustwarden.model import Arn, is_account_id
 
 EVENT_SOURCE = "sts.amazonaws.com"
 EVENT_NAME = "AssumeRole"
-_ROLE_ARN = re.compile(r"arn:([a-z0-9-]+):iam::([0-9]{12}):role/(.+)", re.ASCII | re.DOTALL)
 
 
 MAX_TEXT = 2048  # longer than anything STS accepts; a forged log cannot make values huge
@@ -48,11 +46,13 @@ def call_from_record(record: object) -> AssumeRoleCall | None:
     if not isinstance(params, Mapping) or not isinstance(identity, Mapping):
         return None
     role_arn = _text(params.get("roleArn"))
-    match = _ROLE_ARN.fullmatch(role_arn) if role_arn else None
+    arn = Arn.parse(role_arn) if role_arn else None
     caller_account = _text(identity.get("accountId"))
-    if match is None or role_arn is None or not caller_account:
+    if arn is None or role_arn is None or not caller_account:
         return None
-    if not is_account_id(caller_account):
+    if arn.service != "iam" or not arn.resource.startswith("role/"):
+        return None
+    if not (is_account_id(caller_account) and is_account_id(arn.account_id)):
         return None
     principal_id = _text(identity.get("principalId")) or ""
     identity_type = _text(identity.get("type")) or ""
@@ -60,8 +60,8 @@ def call_from_record(record: object) -> AssumeRoleCall | None:
     return AssumeRoleCall(
         event_time=_text(record.get("eventTime")) or "",
         role_arn=role_arn,
-        role_account=match.group(2),
-        role_name=match.group(3).rsplit("/", 1)[-1],
+        role_account=arn.account_id,
+        role_name=arn.resource.rsplit("/", 1)[-1],
         caller_account=caller_account,
         caller_arn=_caller_arn(identity),
         caller_is_session=identity_type == "AssumedRole" or ":" in principal_id,
