@@ -12,7 +12,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.engine.helpers import EXT_KEY, FRIEND, OUTSIDER, OWN, arn, aws, policy, statement
+from tests.engine.helpers import (
+    EXT_KEY,
+    FRIEND,
+    OUTSIDER,
+    OWN,
+    TRUSTED_ORG,
+    arn,
+    aws,
+    policy,
+    statement,
+)
 from trustwarden.engine import Request, evaluate_request
 from trustwarden.engine.attacker import Hit
 from trustwarden.engine.direct import Declined, decide
@@ -25,7 +35,9 @@ TAG = "aws:PrincipalTag/team"
 NUM = "aws:PrincipalTag/level"
 PARN = "aws:PrincipalArn"
 MFA = "aws:MultiFactorAuthPresent"
+ORG = "aws:PrincipalOrgID"
 TRUSTED = frozenset({OWN, FRIEND})
+ORGS = frozenset({TRUSTED_ORG})
 
 
 def deny(condition: dict[str, Any]) -> dict[str, Any]:
@@ -46,13 +58,13 @@ def _questions(search: ExactSearch) -> list[tuple[Statement, Any]]:
 
 def tier(document: dict[str, Any], *, strong: bool = False) -> list[Hit | None]:
     """The tier's answer to every question of the document (raises Declined)."""
-    search = ExactSearch(_parse(document), "aws", TRUSTED, frozenset())
+    search = ExactSearch(_parse(document), "aws", TRUSTED, ORGS)
     return [decide(search, s, o, strong=strong) for s, o in _questions(search)]
 
 
 def solver(document: dict[str, Any], *, strong: bool = False) -> list[Hit | None]:
     """z3's answer to every question (the tier switched off)."""
-    search = ExactSearch(_parse(document), "aws", TRUSTED, frozenset(), direct=False)
+    search = ExactSearch(_parse(document), "aws", TRUSTED, ORGS, direct=False)
     return [search.find(s, o, strong=strong) for s, o in _questions(search)]
 
 
@@ -176,6 +188,17 @@ DECIDED: list[tuple[str, dict[str, Any], bool]] = [
         },
         False,
     ),
+    ("org-untrusted", policy(allow({"StringEquals": {ORG: "o-vendororg01"}})), True),
+    ("org-trusted", policy(allow({"StringEquals": {ORG: TRUSTED_ORG}})), False),
+    (
+        "org-pattern-deny-literals",
+        policy(
+            allow({"StringLike": {ORG: "o-abc*"}}),
+            deny({"StringEquals": {ORG: ["o-abc0000000", "o-abca000000"]}}),
+        ),
+        True,
+    ),
+    ("org-pattern-outside-format", policy(allow({"StringLike": {ORG: "o-ABC*"}})), False),
     ("deny-everyone", policy(allow({"StringLike": {EXT_KEY: "*"}}), deny({})), False),
     (
         "mfa-false-session",
@@ -229,6 +252,13 @@ def test_tier_witnesses() -> None:
     assert hit is not None
     assert ":user/ops/" in hit.request.principal_arn
     assert hit.request.account_id not in TRUSTED
+
+
+def test_tier_strong_question_excludes_named_organisations() -> None:
+    document = policy(allow({"StringEquals": {ORG: "o-vendororg01"}, "Null": {EXT_KEY: "false"}}))
+    assert _exposed(tier(document))
+    assert not _exposed(tier(document, strong=True))  # TW002: judged like the named account
+    assert not _exposed(solver(document, strong=True))
 
 
 def test_tier_strong_question_allows_own_external_id() -> None:
@@ -324,6 +354,10 @@ _CONDITIONS: dict[str, tuple[list[str], list[str]]] = {
          "arn:aws:iam::*:role/app", "*", "arn:aws:iam::*:*", "arn:aws:sts::*:*"],
     ),
     MFA: (["Bool", "Null"], ["true", "false"]),
+    ORG: (
+        ["StringEquals", "StringLike", "StringNotEquals", "StringEqualsIgnoreCase", "Null"],
+        [TRUSTED_ORG, "o-abc*", "o-*", "o-vendororg01", "*", "O-VENDORORG01"],
+    ),
 }  # fmt: skip
 
 

@@ -48,8 +48,10 @@ from trustwarden.engine.attacker import (
     EXTERNAL_ID,
     EXTERNAL_ID_RE,
     FRESH_EXTERNAL_ID,
+    FRESH_ORG,
     FRESH_STRING,
     MFA_PRESENT,
+    ORG_ID,
     WITNESS_NAME,
     Hit,
     Outsider,
@@ -95,7 +97,6 @@ _SOLVER_KEYS = frozenset(
         "aws:principaltype",
         "aws:username",
         "aws:userid",
-        "aws:principalorgid",
         "aws:principalorgpaths",
         "aws:principalisawsservice",
         "aws:principalservicename",
@@ -143,6 +144,7 @@ class Format:
 
 ANY_STRING = Format()
 EXTERNAL_ID_FORMAT = Format(EXTERNAL_ID_RE, re.compile(r"[A-Za-z0-9_+=,.@:/-]", re.ASCII), 2, 1224)
+ORG_FORMAT = Format(re.compile(r"o-[a-z0-9]{10,32}", re.ASCII), re.compile(r"[a-z0-9-]"), 12, 34)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,7 @@ class _Caller:
 
 
 Lit = tuple[Condition, bool]  # a condition and whether it must hold
+Atom = tuple[str, str]  # (positive string operator, policy value)
 
 
 def decide(
@@ -271,11 +274,10 @@ def _key_kind(cond: Condition) -> str | None:
         return "arn" if ok and not variable else None
     if key in _SOLVER_KEYS or not _key_text_ok(key):
         return None
-    if base == "Null":
-        return "ext" if key == EXTERNAL_ID else "str"
-    if base in STRING_OPS:
-        return "ext" if key == EXTERNAL_ID else "str"
-    if base in NUMERIC_OPS and key != EXTERNAL_ID:
+    special = {EXTERNAL_ID: "ext", ORG_ID: "org"}.get(key)
+    if base == "Null" or base in STRING_OPS:
+        return special or "str"
+    if base in NUMERIC_OPS and special is None:
         return "num"
     return None
 
@@ -400,9 +402,14 @@ def _solve_key(  # noqa: PLR0917
         return _ABSENT
     if key_kind == "num":
         return _solve_number(search, lits)
-    fmt, excluded = ANY_STRING, []
+    fmt, excluded, required = ANY_STRING, [], []
     preferred = [FRESH_STRING, *search.string_candidates]
-    if key_kind == "ext":
+    if key_kind == "org":  # the caller's organisation: not a trusted one (nor, for TW002, named)
+        fmt, required = ORG_FORMAT, [("StringLike", "o-*")]
+        preferred = [FRESH_ORG, *search.string_candidates]
+        taken = search.orgs | (frozenset(search.mentioned_orgs) if strong else frozenset())
+        excluded = [("StringEquals", v) for v in sorted(taken)]
+    elif key_kind == "ext":
         fmt = EXTERNAL_ID_FORMAT
         preferred = [FRESH_EXTERNAL_ID, *search.string_candidates]
         if not strong:
@@ -412,7 +419,7 @@ def _solve_key(  # noqa: PLR0917
             ]
     elif key.startswith(("aws:principaltag/", "aws:requesttag/")):
         fmt = scope.tag_format
-    return _solve_string(key, lits, fmt, excluded, preferred, scope)
+    return _solve_string(key, lits, fmt, (excluded, required), preferred, scope)
 
 
 def _holds(lits: list[Lit], context: dict[str, ContextValue]) -> bool:
@@ -449,10 +456,14 @@ class _Strings:
 
 
 def _strings(
-    key: str, lits: list[Lit], fmt: Format, excluded: list[tuple[str, str]], scope: _Scope
+    key: str, lits: list[Lit], fmt: Format, fixed: tuple[list[Atom], list[Atom]], scope: _Scope
 ) -> _Strings | None:
-    """The constraints on a present value; None when presence itself is ruled out."""
-    out = _Strings([], list(excluded), fmt, [])
+    """The constraints on a present value; None when presence itself is ruled out.
+
+    ``fixed``: what the key's meaning adds (values it may not take, a pattern it matches).
+    """
+    excluded, required = fixed
+    out = _Strings([[a] for a in required], list(excluded), fmt, [])
     formats = [fmt]
     for cond, holds in lits:
         if cond.base == "Null":
@@ -479,12 +490,13 @@ def _solve_string(  # noqa: PLR0917 - one private call site
     key: str,
     lits: list[Lit],
     fmt: Format,
-    excluded: list[tuple[str, str]],
+    fixed: tuple[list[Atom], list[Atom]],
     preferred: list[str],
     scope: _Scope,
 ) -> str | None:
     """A present value satisfying ``lits``, None if there is none (see the module doc)."""
-    problem = _strings(key, lits, fmt, excluded, scope)
+    excluded = fixed[0]
+    problem = _strings(key, lits, fmt, fixed, scope)
     if problem is None:
         return None
     fmt = problem.fmt
@@ -516,7 +528,7 @@ def _solve_string(  # noqa: PLR0917 - one private call site
             if found is not None:
                 return found
             continue  # every solution of this case tried: none
-        patterns = [v for _, v in choice] or ["*"]
+        patterns = _implied([v for _, v in choice]) or ["*"]
         tries = [t for p in patterns for t in _fills(p)]
         if len(patterns) == 1 and literal_negatives:
             series = _series(patterns[0], fmt, len(problem.negatives) + 1)
@@ -532,6 +544,18 @@ def _solve_string(  # noqa: PLR0917 - one private call site
     if undecided:
         raise Declined("string patterns that need an automaton")
     return None
+
+
+def _implied(patterns: list[str]) -> list[str]:
+    """The patterns without those another implies (``p*`` when another starts with ``p``)."""
+    unique = list(dict.fromkeys(patterns))
+    out = []
+    for p in unique:
+        head = p[:-1]
+        literal_head = p.endswith("*") and not any(c in head for c in "*?")
+        if not (literal_head and any(q != p and q.startswith(head) for q in unique)):
+            out.append(p)
+    return out
 
 
 def _meet(formats: list[Format]) -> Format:
@@ -690,7 +714,7 @@ def _fresh_accounts(search: ExactSearch) -> list[str]:
     from trustwarden.engine.exact import FRESH_CALLER_ACCOUNTS  # noqa: PLC0415 - import cycle
 
     taken = search.trusted | search.mentioned_accounts
-    return [a for a in FRESH_CALLER_ACCOUNTS if a not in taken][:4]
+    return list(itertools.islice((a for a in FRESH_CALLER_ACCOUNTS if a not in taken), 4))
 
 
 def _solve_arn(

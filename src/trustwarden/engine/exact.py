@@ -20,8 +20,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import z3
+if TYPE_CHECKING:
+    import z3
+else:
+
+    class _LazyZ3:
+        """z3, imported on first use: most scans never need the solver (its import is slow)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(_load_z3(), name)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            setattr(_load_z3(), name, value)
+
+    def _load_z3() -> Any:
+        import z3 as module  # noqa: PLC0415 - deliberately lazy
+
+        globals()["z3"] = module  # later uses reach the module directly
+        return module
+
+    z3 = _LazyZ3()
 
 from trustwarden.engine.attacker import (
     ALWAYS_PRESENT,
@@ -190,9 +210,6 @@ class ExactSearch:
                         self.spelling.setdefault(ref, written)
         self.chars.update({c.swapcase() for c in self.chars})
         self.literals, self.folded = customer_external_ids(ext_conds)
-        values = [v for st in self.relevant for c in st.conditions for v in c.values]
-        self.string_candidates = _string_candidates(values)
-        self.number_candidates = _number_candidates(values)
         text = [p.value for st in policy.statements for p in _all_principals(st)]
         text += [v for st in policy.statements for c in st.conditions for v in c.values]
         self.mentioned_accounts = {a for t in text for a in _ACCOUNT_IN_TEXT.findall(t)}
@@ -200,6 +217,20 @@ class ExactSearch:
         self.account_bound = bool(
             {"aws:principalaccount", "aws:principalarn"} & set(self.families)
         ) or any(d.not_principals is not None for d in self.denies)
+
+    @cached_property
+    def string_candidates(self) -> list[str]:
+        """Preferred witness strings: the policy's values with their wildcards filled."""
+        return _string_candidates(self._values)
+
+    @cached_property
+    def number_candidates(self) -> list[Fraction]:
+        """Preferred witness numbers: 0, the policy's numbers, one off and between them."""
+        return _number_candidates(self._values)
+
+    @property
+    def _values(self) -> list[str]:
+        return [v for st in self.relevant for c in st.conditions for v in c.values]
 
     @cached_property
     def tag_chars(self) -> str:
