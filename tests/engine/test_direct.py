@@ -199,6 +199,39 @@ DECIDED: list[tuple[str, dict[str, Any], bool]] = [
         True,
     ),
     ("org-pattern-outside-format", policy(allow({"StringLike": {ORG: "o-ABC*"}})), False),
+    (
+        "pattern-exclusion-covers",
+        policy(allow({"StringLike": {EXT_KEY: "x-*"}}), deny({"StringLike": {EXT_KEY: "x*"}})),
+        False,
+    ),
+    (
+        "pattern-exclusion-disjoint",
+        policy(
+            allow({"StringLike": {EXT_KEY: "ab-*"}}),
+            deny(
+                {
+                    "StringEquals": {
+                        EXT_KEY: ["ab-", "ab-a", "ab-0", "ab-00", "ab-trustwarden-witness"]
+                    }
+                }
+            ),
+            deny({"StringLike": {EXT_KEY: ["q*", "*-z"]}}),
+        ),
+        True,
+    ),
+    (
+        "arn-deny-every-role",
+        policy(
+            allow({"ArnLike": {PARN: "arn:aws:iam::*:role/app*"}}),
+            deny({"ArnLike": {PARN: "arn:aws:iam::*:role/*"}}),
+        ),
+        False,
+    ),
+    (
+        "arn-not-like-every-caller",
+        policy(allow({"ArnNotLike": {PARN: "arn:aws:iam::*:*"}}, principal=aws(arn(OUTSIDER)))),
+        False,
+    ),
     ("deny-everyone", policy(allow({"StringLike": {EXT_KEY: "*"}}), deny({})), False),
     (
         "mfa-false-session",
@@ -300,14 +333,14 @@ DECLINED: list[tuple[str, dict[str, Any]]] = [
         ),
     ),
     (
-        "pattern-exclusion",
-        policy(allow({"StringLike": {EXT_KEY: "x-*"}}), deny({"StringLike": {EXT_KEY: "x-*"}})),
+        "pattern-exclusion-by-suffix",
+        policy(allow({"StringLike": {EXT_KEY: "*a"}}), deny({"StringLike": {EXT_KEY: "*a"}})),
     ),
     (
         "arn-pattern-not-ruled-out",
         policy(
             allow({"ArnLike": {PARN: "arn:aws:iam::*:role/x*"}}),
-            deny({"ArnLike": {PARN: "arn:aws:iam::*:role/*"}}),
+            deny({"ArnLike": {PARN: "arn:aws:iam::*:role/x*"}}),
         ),
     ),
     (

@@ -515,7 +515,6 @@ def _solve_string(  # noqa: PLR0917 - one private call site
         choices *= len(group)
     if choices > MAX_CHOICES:
         raise Declined("too many alternatives on one key")
-    literal_negatives = all(_finite(a) for a in problem.negatives)
     undecided = False
     for choice in itertools.product(*problem.groups):
         finite = [a for a in choice if _finite(a)]
@@ -530,11 +529,16 @@ def _solve_string(  # noqa: PLR0917 - one private call site
             continue  # every solution of this case tried: none
         patterns = _implied([v for _, v in choice]) or ["*"]
         tries = [t for p in patterns for t in _fills(p)]
-        if len(patterns) == 1 and literal_negatives:
-            series = _series(patterns[0], fmt, len(problem.negatives) + 1)
-            if series is None and not _has_instance(patterns[0], fmt):
-                continue  # the pattern has no instance in the key's format
-            tries += series or []
+        if len(patterns) == 1:
+            pattern = patterns[0]
+            if any(_covers(n, pattern) for n in problem.negatives):
+                continue  # a pattern exclusion removes every instance
+            live = [n for n in problem.negatives if not _disjoint(n, pattern)]
+            if all(_finite(n) for n in live):
+                series = _series(pattern, fmt, len(live) + 1)
+                if series is None and not _has_instance(pattern, fmt):
+                    continue  # the pattern has no instance in the key's format
+                tries += series or []
         found = next((t for t in tries if fits(t)), None)
         if found is not None:
             return found
@@ -544,6 +548,42 @@ def _solve_string(  # noqa: PLR0917 - one private call site
     if undecided:
         raise Declined("string patterns that need an automaton")
     return None
+
+
+def _head(pattern: str) -> str:
+    """The literal text before the first wildcard."""
+    return re.split(r"[*?]", pattern, maxsplit=1)[0]
+
+
+def _tail(pattern: str) -> str:
+    """The literal text after the last wildcard."""
+    return re.split(r"[*?]", pattern)[-1]
+
+
+def _covers(atom: Atom, pattern: str) -> bool:
+    """Whether the atom ``StringLike "h*"`` matches every instance of ``pattern``."""
+    op, value = atom
+    head = value[:-1]
+    return (
+        op == "StringLike"
+        and value.endswith("*")
+        and head == _head(value)
+        and _head(pattern).startswith(head)
+    )
+
+
+def _disjoint(atom: Atom, pattern: str) -> bool:
+    """Whether a wildcard atom and ``pattern`` share no instance (their literal ends differ)."""
+    op, value = atom
+    if op != "StringLike" or _finite(atom):
+        return False
+    heads = _head(value), _head(pattern)
+    size = min(map(len, heads))
+    if heads[0][:size] != heads[1][:size]:
+        return True
+    tails = _tail(value), _tail(pattern)
+    size = min(map(len, tails))
+    return size > 0 and tails[0][-size:] != tails[1][-size:]
 
 
 def _implied(patterns: list[str]) -> list[str]:
@@ -723,18 +763,21 @@ def _solve_arn(
     """(account, path, name) of a caller whose ARN satisfies the conditions."""
     word = "user" if kind == 0 else "role"
     partition = search.partition
-    patterns: list[tuple[str, str]] = []  # (operator, value) of positive conditions
-    groups: list[list[tuple[str, str]]] = []
+    patterns: list[Atom] = []  # (operator, value) of positive conditions
+    groups: list[list[Atom]] = []
+    negatives: list[Atom] = []
     for cond, holds in lits:
         if cond.base == "Null":
             if evaluate_condition(cond, {PRINCIPAL_ARN: "x"}) != holds:
                 return None
             continue
         op = _POSITIVE_OF.get(cond.base, cond.base)
+        atoms = [(op, v) for v in cond.values]
         if (cond.base in NEGATED) == (not holds):
-            atoms = [(op, v) for v in cond.values]
             groups.append(atoms)
             patterns.extend(atoms)
+        else:
+            negatives.extend(atoms)
     taken = search.trusted | (search.mentioned_accounts if strong else frozenset())
     if caller.account is not None:
         accounts = [caller.account]
@@ -763,11 +806,12 @@ def _solve_arn(
     if caller.name is not None:
         return None  # the only caller there is was tried
     # No candidate: a pass only if every alternative of one positive condition is impossible
-    # for this kind of caller (a necessary condition fails).
+    # for this kind of caller (a necessary condition fails), or an exclusion matches every
+    # caller of this kind.
     if any(
         all(not _arn_possible(op, v, partition, word, caller.account) for op, v in group)
         for group in groups
-    ):
+    ) or any(_arn_universal(op, v, partition, word, caller.account) for op, v in negatives):
         return None
     raise Declined("an ARN pattern the direct tier cannot rule out")
 
@@ -791,6 +835,23 @@ def _account_fills(pattern: str) -> list[str]:
         if is_account_id(text):
             out.append(text)
     return out
+
+
+def _arn_universal(op: str, value: str, partition: str, word: str, account: str | None) -> bool:
+    """Whether the atom matches every caller of kind ``word`` (False when unsure)."""
+    if op == "StringLike":
+        return _covers((op, value), f"arn:{partition}:iam::")
+    if op not in ("ArnLike", "ArnEquals"):
+        return False
+    parts = value.split(":", 5)
+    if len(parts) != 6:
+        return False
+    for part, constant in zip(parts[:4], ("arn", partition, "iam", ""), strict=True):
+        if glob_regex(part).fullmatch(constant) is None:
+            return False
+    acct, resource = parts[4], parts[5]
+    any_account = acct == "*" or (account is not None and glob_regex(acct).fullmatch(account))
+    return bool(any_account) and _covers(("StringLike", resource), word + "/")
 
 
 def _arn_possible(op: str, value: str, partition: str, word: str, account: str | None) -> bool:
