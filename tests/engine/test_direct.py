@@ -215,7 +215,7 @@ DECIDED: list[tuple[str, dict[str, Any], bool]] = [
                     }
                 }
             ),
-            deny({"StringLike": {EXT_KEY: ["q*", "*-z"]}}),
+            deny({"StringLike": {EXT_KEY: ["q*", "b*"]}}),
         ),
         True,
     ),
