@@ -21,9 +21,11 @@ caller setting ``K`` to that value: a format constraint). Per key:
   pattern containing ``*`` and only literal exclusions has a solution whenever the pattern
   has an instance in the key's format: instances with the first ``*`` filled by distinct
   digit strings of one width differ from each other ignoring case too, so each excluded
-  literal rules out at most one of ``n + 1`` of them. Two patterns that must both match, or a
-  pattern exclusion (``StringNotLike "a*"``), are decided only when a candidate is found;
-  otherwise the tier declines (glob inclusion needs an automaton: z3 does it);
+  literal rules out at most one of ``n + 1`` of them. A pattern exclusion ``h*`` rules out
+  a pattern starting with ``h``; one whose literal start or end conflicts with the pattern's
+  rules out nothing. Two patterns that must both match, or another pattern exclusion, are
+  decided only when a candidate is found; otherwise the tier declines (glob inclusion needs
+  an automaton: z3 does it). External IDs, tags and organisation IDs keep their formats;
 - **numbers** (``Numeric…``): the policy's numbers cut the line into points and open
   intervals on which every comparison is constant; one multiple of 10⁻¹² per region (the
   solver's domain) is tried, so open intervals such as ``> 7`` and ``< 8`` are found;
@@ -31,7 +33,8 @@ caller setting ``K`` to that value: a format constraint). Per key:
   caller's few choices (absent or ``false``; account, user or role, path, name) are tried;
   an ARN pattern is proved impossible only structurally (fewer than six parts, a constant
   component that cannot match, an account component that cannot be 12 digits, a resource
-  that cannot start with ``user/`` or ``role/``), else a miss declines.
+  that cannot start with ``user/`` or ``role/``) or by an exclusion matching every caller of
+  the kind, else a miss declines.
 """
 
 from __future__ import annotations
@@ -181,9 +184,9 @@ def decide(
     caller = _caller(search, outsider)
     if any(not d.conditions for d in search.denies):
         return None  # a Deny on everyone without conditions
-    cases = list(itertools.product(*[d.conditions for d in search.denies]))
-    if len(cases) > MAX_CASES:
+    if math.prod(len(d.conditions) for d in search.denies) > MAX_CASES:
         raise Declined("too many Deny combinations")
+    cases = list(itertools.product(*[d.conditions for d in search.denies]))
     declined: Declined | None = None
     for kind in caller.kinds:
         memo: dict[tuple[str, tuple[Lit, ...]], object] = {}
@@ -209,6 +212,7 @@ def decide(
 
 
 def _scope(search: ExactSearch) -> _Scope:
+    """The policy's scope, analysed once per search (kept on the search object)."""
     cached = search.__dict__.get("_direct_scope")
     if isinstance(cached, _Scope):
         return cached
