@@ -10,9 +10,10 @@ roles/s by wall clock and by CPU time (the CPU figure is steadier on a shared ma
 process's peak RSS, and with ``--tracemalloc`` the peak Python memory of the analysis alone
 (tracemalloc slows the run, so that run is separate and not timed). Target: >= 20,000 roles/s.
 
-It also prints the share of trust documents that reach the exact solver (distinct documents
-and roles) on the generated estate and on the bundled sample, and the throughput when every
-document is unique and needs the solver (``--unique N`` of them, from ``solver_documents``).
+It also prints the share of trust documents past the fast path (distinct documents and
+roles) on the generated estate and on the bundled sample, how many of those reach z3 itself
+(the rest the direct tier decides), and the throughput when every document is unique and
+needs the exact decision (``--unique N`` of them, from ``solver_documents``).
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_estate import write_estate
 
-from trustwarden.engine import analyze_roles
+from trustwarden.engine import analyze_role, analyze_roles, exact
 from trustwarden.engine.exact import needs_solver
 from trustwarden.errors import PolicyError
 from trustwarden.model import Role, Settings
@@ -65,6 +67,41 @@ def solver_share(roles: list[Role]) -> str:
         f"{solver_roles:,} of {len(roles):,} roles ({solver_roles / max(len(roles), 1):.2%}), "
         f"{docs:,} of {len(verdicts):,} distinct documents"
     )
+
+
+def z3_share(roles: list[Role], settings: Settings) -> str:
+    """Of the distinct documents past the fast path, how many reach z3 itself.
+
+    The rest are decided by the direct tier. Counted by wrapping the solver's entry point
+    for this measurement only (not timed).
+    """
+    encoder = exact._Encoder  # instrumentation of a private class, for this count only
+    original = encoder.solve
+    calls = 0
+
+    def counting(self: Any, statement: Any, outsider: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return original(self, statement, outsider)
+
+    distinct = {repr(r.trust_document): r for r in roles}
+    exact_docs = reached = 0
+    encoder.solve = counting  # type: ignore[method-assign]
+    try:
+        for role in distinct.values():
+            try:
+                policy = parse_policy(decode_document(role.trust_document))
+            except PolicyError:
+                continue
+            if not needs_solver(policy):
+                continue
+            exact_docs += 1
+            before = calls
+            analyze_role(role, settings)
+            reached += calls > before
+    finally:
+        encoder.solve = original  # type: ignore[method-assign]
+    return f"{reached:,} of {exact_docs:,} distinct documents past the fast path"
 
 
 def solver_documents(count: int, seed: int) -> list[Role]:
@@ -185,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"solver share, generated estate: {solver_share(roles)}")
     sample = [r for r in load_file(SAMPLE) if isinstance(r, Role)]
     print(f"solver share, bundled sample: {solver_share(sample)}")
+    print(f"reaching z3, generated estate: {z3_share(roles, settings)}")
+    print(f"reaching z3, bundled sample: {z3_share(sample, settings)}")
 
     if args.unique:
         unique = solver_documents(args.unique, args.seed)
@@ -197,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{TARGET_SOLVER_ROLES_PER_SECOND:,} roles/s: "
             f"{'met' if rate >= TARGET_SOLVER_ROLES_PER_SECOND else 'NOT met'}"
         )
+        print(f"reaching z3, unique documents: {z3_share(unique, settings)}")
 
     if args.tracemalloc:
         gc.collect()

@@ -20,8 +20,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import z3
+if TYPE_CHECKING:
+    import z3
+else:
+
+    class _LazyZ3:
+        """z3, imported on first use: most scans never need the solver (its import is slow)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(_load_z3(), name)
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            setattr(_load_z3(), name, value)
+
+    def _load_z3() -> Any:
+        import z3 as module  # noqa: PLC0415 - deliberately lazy
+
+        globals()["z3"] = module  # later uses reach the module directly
+        return module
+
+    z3 = _LazyZ3()
 
 from trustwarden.engine.attacker import (
     ALWAYS_PRESENT,
@@ -50,6 +70,7 @@ from trustwarden.engine.conditions import (
     has_variable,
     parse_date,
 )
+from trustwarden.engine.direct import Declined, decide
 from trustwarden.engine.evaluate import Request, evaluate_request, statement_covers_assume_role
 from trustwarden.model import Condition, Principal, Statement, TrustPolicy
 from trustwarden.policy import UNIQUE_ID_RE, is_account_id, parse_aws_principal
@@ -80,7 +101,9 @@ _TIME_SHAPE = re.compile(
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
 # Accounts a "*" caller may come from when the policy cannot tell accounts apart; more
 # than the policy can mention, so one is always fresh.
-_FRESH_ACCOUNTS = FRESH_ACCOUNTS + tuple(f"{d}{i:011d}" for d in "95" for i in range(1, 2000, 7))
+FRESH_CALLER_ACCOUNTS = FRESH_ACCOUNTS + tuple(
+    f"{d}{i:011d}" for d in "95" for i in range(1, 2000, 7)
+)
 _NEGATED_OF = {
     "StringNotEquals": "StringEquals",
     "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
@@ -152,8 +175,11 @@ class ExactSearch:
         partition: str,
         trusted_accounts: frozenset[str],
         trusted_orgs: frozenset[str],
+        *,
+        direct: bool = True,
     ) -> None:
         self.policy = policy
+        self.direct = direct
         self.partition = partition
         self.trusted = trusted_accounts
         self.orgs = frozenset(o.lower() for o in trusted_orgs)
@@ -184,9 +210,6 @@ class ExactSearch:
                         self.spelling.setdefault(ref, written)
         self.chars.update({c.swapcase() for c in self.chars})
         self.literals, self.folded = customer_external_ids(ext_conds)
-        values = [v for st in self.relevant for c in st.conditions for v in c.values]
-        self.string_candidates = _string_candidates(values)
-        self.number_candidates = _number_candidates(values)
         text = [p.value for st in policy.statements for p in _all_principals(st)]
         text += [v for st in policy.statements for c in st.conditions for v in c.values]
         self.mentioned_accounts = {a for t in text for a in _ACCOUNT_IN_TEXT.findall(t)}
@@ -194,6 +217,26 @@ class ExactSearch:
         self.account_bound = bool(
             {"aws:principalaccount", "aws:principalarn"} & set(self.families)
         ) or any(d.not_principals is not None for d in self.denies)
+
+    @cached_property
+    def string_candidates(self) -> list[str]:
+        """Preferred witness strings: the policy's values with their wildcards filled."""
+        return _string_candidates(self._values)
+
+    @cached_property
+    def number_candidates(self) -> list[Fraction]:
+        """Preferred witness numbers: 0, the policy's numbers, one off and between them."""
+        return _number_candidates(self._values)
+
+    @property
+    def _values(self) -> list[str]:
+        return [v for st in self.relevant for c in st.conditions for v in c.values]
+
+    @cached_property
+    def tag_chars(self) -> str:
+        """A regex character-class body: IAM's tag characters and letters the policy uses."""
+        extra = sorted(c for c in self.chars if c.isalnum() and not c.isascii())
+        return "A-Za-z0-9 _.:/=+@\\-" + re.escape("".join(extra))
 
     def fixed_account(self, outsider: Outsider) -> str | None:
         """The caller's account when nothing in the policy can tell accounts apart.
@@ -211,7 +254,7 @@ class ExactSearch:
         if self.account_bound:
             return None
         taken = self.trusted | self.mentioned_accounts
-        return next(a for a in _FRESH_ACCOUNTS if a not in taken)
+        return next(a for a in FRESH_CALLER_ACCOUNTS if a not in taken)
 
     def outsiders(self, statement: Statement) -> list[Outsider]:
         """The entries of an Allow statement's principal element that may admit outsiders."""
@@ -250,8 +293,14 @@ class ExactSearch:
 
         ``strong`` lets a *fresh* caller (an account and organisation the policy never
         mentions) send the policy's own External IDs and MFA: TW002's question. Raises
-        :class:`Undecided` when the solver cannot answer.
+        :class:`Undecided` when the solver cannot answer. The direct tier answers first;
+        what it declines goes to z3.
         """
+        if self.direct:
+            try:
+                return decide(self, statement, outsider, strong=strong)
+            except Declined:
+                pass
         # Simpler questions first: an IAM user or a role session, at path "/" (a path is
         # tried only when "/" cannot do). Each with a small work limit (a quick "yes" ends
         # the search), then the undecided ones with the full one.
@@ -716,8 +765,7 @@ class _Encoder:
             extra = sorted(c for c in self.search.chars if c.isalnum() and not c.isascii())
             chars = z3.Union(_chars_re(TAG_CHARS), *[z3.Re(c) for c in extra])
             low, high = (1, 128) if tag_key else (0, 256)
-            body = re.escape("".join(extra))
-            pattern = re.compile(f"[A-Za-z0-9 _.:/=+@\\-{body}]{{{low},{high}}}")
+            pattern = re.compile(f"[{self.search.tag_chars}]{{{low},{high}}}")
             return z3.Loop(chars, low, high), pattern
         digit = z3.Range("0", "9")
         if key == "aws:currenttime":
@@ -1203,7 +1251,7 @@ class _Encoder:
     def _string_candidates(self, name: str) -> list[str]:
         fresh = self.search.trusted | self.search.mentioned_accounts
         preferred = {
-            "account": [a for a in _FRESH_ACCOUNTS[:4] if a not in fresh],
+            "account": [a for a in FRESH_CALLER_ACCOUNTS[:4] if a not in fresh],
             "name": [WITNESS_NAME],
             "session": [WITNESS_NAME],
             "path": ["/"],
@@ -1235,7 +1283,7 @@ class _Encoder:
             return text(solved[attr]) if attr in solved else default
 
         fresh = self.search.trusted | self.search.mentioned_accounts
-        anyone = next(a for a in _FRESH_ACCOUNTS if a not in fresh)
+        anyone = next(a for a in FRESH_CALLER_ACCOUNTS if a not in fresh)
         account = part("acct", self.fixed_account or anyone)
         user = self.kind_value == 0
         name = part("name", WITNESS_NAME)
@@ -1283,7 +1331,7 @@ class _Encoder:
         got = model.eval(elem, model_completion=True)
         if key.family == "num":
             value = Fraction(str(got.as_fraction()))
-            return _format_decimal(value)
+            return format_decimal(value)
         if key.family == "date":
             micros = got.as_long()
             when = _EPOCH + timedelta(microseconds=micros)
@@ -1300,7 +1348,7 @@ def _decode(text: str) -> str:
     return re.sub(r"\\u\{([0-9a-fA-F]+)\}", lambda m: chr(int(m.group(1), 16)), text)
 
 
-def _format_decimal(value: Fraction) -> str:
+def format_decimal(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     sign = "-" if value < 0 else ""
