@@ -14,7 +14,7 @@ Layout (fields marked * are optional)::
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
                   "findings": [{"code", "title"*, "status", "statement", "principals",
                                 "message", "witness"*, "owners"*, "notes", "help_uri"*,
-                                "remediation"*, "compliance"*, "fingerprint",
+                                "remediation"*, "compliance"*, "line"*, "fingerprint",
                                 "suppressed"* {"reason", "expires"}, "baseline"*}],
                   "error"* (status error only), "origin", "fingerprint"*}],
      "skipped": [{"what", "reason", "account_id"}],
@@ -24,6 +24,10 @@ Layout (fields marked * are optional)::
 The JSON Schema of this layout ships in the package (:func:`report_schema`, ``trustwarden
 schema``). ``title``, ``help_uri``, ``remediation`` and ``compliance`` come from the rule
 catalog (left out for a code the catalog does not know).
+
+A result read from a file has ``origin.file`` and ``origin.line`` (the role or resource) and,
+for templates, ``origin.statement_lines``; each of its findings has ``line``: the line of its
+statement when known, else the resource's.
 
 ``owners`` maps the accounts of a finding's principals and witness to their owners' names,
 for the accounts that ``Settings.known_accounts`` names (``--known-accounts``); it is left out
@@ -41,6 +45,7 @@ from trustwarden.engine.describe import principal_account
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.evidence_text import evidence_to_json
 from trustwarden.formats.findings import finding_fingerprint
+from trustwarden.formats.location import finding_line
 from trustwarden.model import (
     ExplainedStatement,
     Finding,
@@ -165,7 +170,10 @@ def result_to_json(
 
 
 def _with_marks(data: dict[str, Any], result: RoleResult, finding: Finding) -> dict[str, Any]:
-    """Add the finding's fingerprint and its suppression/baseline marks."""
+    """Add the finding's line in its file (results from files), fingerprint and marks."""
+    line = finding_line(result, finding)
+    if line is not None:
+        data["line"] = line
     data["fingerprint"] = finding_fingerprint(result.role.arn, finding.code)
     suppression = result.suppressed.get(finding.code)
     if suppression is not None:
