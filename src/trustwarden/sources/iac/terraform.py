@@ -107,6 +107,14 @@ class Workspace:
         """How reports name ``path``."""
         return display_name(path)
 
+    def forget(self, directory: Path) -> None:
+        """Drop the parsed files of ``directory`` (a root that was read: nothing calls it), so
+        a scan holds the syntax trees of the modules in use, not of every directory."""
+        resolved = directory.resolve()
+        self._modules.pop(resolved, None)
+        self._listings.pop(resolved, None)
+        self._listings.pop(directory, None)
+
     def module(self, directory: Path) -> ModuleFiles:
         """The parsed ``.tf`` files of ``directory``."""
         directory = directory.resolve()
@@ -508,4 +516,7 @@ def root_roles(directory: Path, workspace: Workspace, own: str) -> Iterator[Even
     tfvars, errors = read_tfvars(directory, workspace)
     yield from errors
     root = ModuleInstance(workspace.module(directory), workspace, own, tfvars=tfvars)
-    yield from root.roles()
+    try:
+        yield from root.roles()
+    finally:
+        workspace.forget(directory)
