@@ -145,7 +145,8 @@ def terraform(kinds: list[str], rng: random.Random) -> tuple[str, list[str]]:
     for index, kind in enumerate(kinds):
         name = f"role{index}_{kind}"
         names.append(f"aws_iam_role.{name}")
-        policy = {"Version": "2012-10-17", "Statement": [statement(kind, "@VENDOR@", "@OWN@", external_id(vendor))]}
+        stmt = statement(kind, "@VENDOR@", "@OWN@", external_id(vendor))
+        policy = {"Version": "2012-10-17", "Statement": [stmt]}
         body = hcl_value(policy, "  ")
         body = body.replace('"@VENDOR@"', f'"{vendor_arn}"').replace('"@OWN@"', f'"{own}"')
         if index % 2 == 0:

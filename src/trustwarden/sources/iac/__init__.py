@@ -57,8 +57,10 @@ def discover(paths: Iterable[Path], workspace: Workspace | None = None) -> list[
     CDK's ``cdk.out/asset.*``. A directory of ``.tf`` files that another scanned directory
     calls as a local module is read through that call, not as a root.
     """
+    workspace = workspace or Workspace()
     units: list[Unit] = []
     tf_dirs: dict[Path, str] = {}
+    walked: set[Path] = set()  # directories with .tf files, as walked
     for given in paths:
         if given.is_dir():
             for directory, subdirs, files in os.walk(given):
@@ -72,17 +74,18 @@ def discover(paths: Iterable[Path], workspace: Workspace | None = None) -> list[
                 for file in sorted(files):
                     path = here / file
                     if file.endswith(".tf"):
-                        tf_dirs.setdefault(here.resolve(), display_name(here))
+                        if here not in walked:
+                            walked.add(here)
+                            tf_dirs.setdefault(workspace.resolve(here), display_name(here))
                     elif path.suffix in TEMPLATE_SUFFIXES:
                         units.append(
                             Unit(path, display_name(path), terraform=False, explicit=False)
                         )
         elif given.suffix == ".tf":
-            tf_dirs.setdefault(given.parent.resolve(), display_name(given.parent))
+            tf_dirs.setdefault(workspace.resolve(given.parent), display_name(given.parent))
         else:
             units.append(Unit(given, display_name(given), terraform=False, explicit=True))
     if tf_dirs:
-        workspace = workspace or Workspace()
         called = {
             d
             for tf_dir in tf_dirs

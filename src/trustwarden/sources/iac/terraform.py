@@ -90,6 +90,15 @@ class Workspace:
     def __init__(self) -> None:
         self._modules: dict[Path, ModuleFiles] = {}
         self._listings: dict[Path, frozenset[str]] = {}
+        self._resolved: dict[Path, Path] = {}  # Path.resolve() costs a system call per part
+
+    def resolve(self, directory: Path) -> Path:
+        """``directory.resolve()``, once per directory."""
+        found = self._resolved.get(directory)
+        if found is None:
+            found = self._resolved[directory] = directory.resolve()
+            self._resolved[found] = found
+        return found
 
     def listing(self, directory: Path) -> frozenset[str]:
         """The names of the regular files in ``directory`` (read once)."""
@@ -110,14 +119,15 @@ class Workspace:
     def forget(self, directory: Path) -> None:
         """Drop the parsed files of ``directory`` (a root that was read: nothing calls it), so
         a scan holds the syntax trees of the modules in use, not of every directory."""
-        resolved = directory.resolve()
-        self._modules.pop(resolved, None)
-        self._listings.pop(resolved, None)
-        self._listings.pop(directory, None)
+        resolved = self.resolve(directory)
+        for path in (directory, resolved):
+            self._modules.pop(path, None)
+            self._listings.pop(path, None)
+            self._resolved.pop(path, None)
 
     def module(self, directory: Path) -> ModuleFiles:
         """The parsed ``.tf`` files of ``directory``."""
-        directory = directory.resolve()
+        directory = self.resolve(directory)
         found = self._modules.get(directory)
         if found is None:
             found = ModuleFiles(directory)
