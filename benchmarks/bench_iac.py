@@ -275,7 +275,11 @@ def run_trustwarden(
 
 
 def run_checkov(
-    checkov: str, root: Path, expected: dict[tuple[str, str], str], ours: tuple[float, float]
+    checkov: str,
+    root: Path,
+    expected: dict[tuple[str, str], str],
+    ours: tuple[float, float],
+    files: int,
 ) -> None:
     """Checkov on the same directory: time, ratio, and what it flagged among the roles."""
     argv = [checkov, "-d", str(root), "--framework", "cloudformation", "terraform"]
@@ -283,7 +287,8 @@ def run_checkov(
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
     wall, cpu, rss, code, out, err = _timed(argv, env=env)
     print(
-        f"checkov: {wall:.2f} s (CPU {cpu:.2f} s), peak RSS {rss:.0f} MiB (exit {code}); "
+        f"checkov: {wall:.2f} s (CPU {cpu:.2f} s, {files / wall:.0f} files/s), peak RSS "
+        f"{rss:.0f} MiB (exit {code}); "
         f"trustwarden is {wall / ours[0]:.1f}x faster (wall), {cpu / ours[1]:.1f}x (CPU)"
     )
     try:
@@ -313,6 +318,11 @@ def _kind_of(name: str) -> str | None:
     return next((k for k in KINDS if flat.endswith(k.replace("_", ""))), None)
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (wall times depend on them)."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
 def main() -> int:
     """Generate, scan, compare."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -328,9 +338,11 @@ def main() -> int:
     root.mkdir(parents=True)
     try:
         expected = generate(root, args.files, args.seed)
+        print(f"load average before: {_load()}")
         ours = run_trustwarden(root, expected, args.files)
         if args.checkov:
-            run_checkov(args.checkov, root, expected, ours)
+            run_checkov(args.checkov, root, expected, ours, args.files)
+        print(f"load average after: {_load()}")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

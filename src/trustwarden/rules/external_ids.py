@@ -249,7 +249,7 @@ class SharedIdCheck:
 
     def __init__(self) -> None:
         # each held result with its named tests (kept: they are not parsed again)
-        self._held: list[tuple[RoleResult, list[tuple[ExternalIdTest, set[str]]]]] = []
+        self._held: list[tuple[RoleResult, tuple[tuple[ExternalIdTest, set[str]], ...]]] = []
         # External ID -> role ARN -> the outside accounts that role lets use it
         self._owners: dict[str, dict[str, set[str]]] = {}
 
@@ -298,14 +298,15 @@ class SharedIdCheck:
         self._held.clear()
 
 
-def _named_tests(tests: list[ExternalIdTest]) -> list[tuple[ExternalIdTest, set[str]]]:
-    """The exact External ID tests among ``tests`` with the outside accounts they name."""
+def _named_tests(tests: list[ExternalIdTest]) -> tuple[tuple[ExternalIdTest, set[str]], ...]:
+    """The exact External ID tests among ``tests`` with the outside accounts they name
+    (``()``, one shared object, for the many roles without: held results stay small)."""
     out = []
     for test in tests:
         accounts = {a for p in test.outside if (a := principal_account(p))}
         if test.exact and accounts:
             out.append((test, accounts))
-    return out
+    return tuple(out) if out else ()
 
 
 def check_events(events: Iterable[Event]) -> Iterator[Event]:
