@@ -102,7 +102,7 @@ class TestsMemo:
     """External ID tests per (document, own account), parsed once per scan: estates repeat
     trust documents (one vendor across many roles). Bounded, like the engine's memo."""
 
-    LIMIT = 20_000
+    LIMIT = 1024  # distinct documents with an External ID (each entry holds its statements)
 
     def __init__(self) -> None:
         self._memo: dict[tuple[str, str], list[ExternalIdTest]] = {}
@@ -248,8 +248,9 @@ class SharedIdCheck:
     """
 
     def __init__(self) -> None:
-        # each held result with its named tests (kept: they are not parsed again)
-        self._held: list[tuple[RoleResult, tuple[tuple[ExternalIdTest, set[str]], ...]]] = []
+        self._held: list[RoleResult] = []
+        # the named tests of each held result, by position (kept: not parsed again)
+        self._named: list[tuple[tuple[ExternalIdTest, set[str]], ...]] = []
         # External ID -> role ARN -> the outside accounts that role lets use it
         self._owners: dict[str, dict[str, set[str]]] = {}
 
@@ -262,19 +263,19 @@ class SharedIdCheck:
                 roles = self._owners.setdefault(value, {})
                 roles.setdefault(result.role.arn, set()).update(accounts)
         if named or self._held:
-            self._held.append((result, named))
+            self._held.append(result)
+            self._named.append(named)
             return True
         return False
 
     def release(self) -> Iterator[RoleResult]:
         """The held results as they are (the scan stopped before TW007 could be decided)."""
-        held, self._held = self._held, []
-        for result, _ in held:
-            yield result
+        held, self._held, self._named = self._held, [], []
+        yield from held
 
     def finish(self) -> Iterator[RoleResult]:
         """The held results, in the order fed, with TW007 where an ID is shared."""
-        for result, named in self._held:
+        for result, named in zip(self._held, self._named, strict=True):
             arn = result.role.arn
             extra = []
             for test, accounts in named:
@@ -296,6 +297,7 @@ class SharedIdCheck:
                         )
             yield with_findings(result, extra)
         self._held.clear()
+        self._named.clear()
 
 
 def _named_tests(tests: list[ExternalIdTest]) -> tuple[tuple[ExternalIdTest, set[str]], ...]:
