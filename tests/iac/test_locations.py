@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.runner import invoke
 from tests.iac.helpers import DATA, results
 from trustwarden.engine import analyze_role
@@ -149,3 +151,24 @@ def test_asff_csv_junit_html_carry_the_location_of_every_row_passes_included() -
     html = _scan("html")
     for line in [*RESOURCE.values(), *STATEMENT.values()]:
         assert f"<code>{rel}:{line}</code>" in html
+
+
+def test_display_names_are_relative_to_the_working_directory_when_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trustwarden.sources.iac.common import display_name  # noqa: PLC0415
+
+    monkeypatch.chdir(tmp_path)
+    cases = {
+        tmp_path / "a" / "t.yaml": "a/t.yaml",
+        tmp_path: ".",
+        Path("a/t.yaml"): "a/t.yaml",
+        Path("../x.tf"): "../x.tf",
+        tmp_path.parent / (tmp_path.name + "x") / "t.yaml": str(
+            tmp_path.parent / (tmp_path.name + "x") / "t.yaml"
+        ),  # a sibling whose name starts with the working directory's: not under it
+    }
+    for path, shown in cases.items():
+        assert display_name(path) == shown, path
+    monkeypatch.chdir("/")
+    assert display_name(tmp_path / "t.yaml") == str(tmp_path / "t.yaml").lstrip("/")
