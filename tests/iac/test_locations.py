@@ -1,4 +1,4 @@
-"""Results from templates point at ``path:line`` in the table, ``explain`` and SARIF."""
+"""Results from files carry their location in every format: `path:line`, statement lines."""
 
 from __future__ import annotations
 

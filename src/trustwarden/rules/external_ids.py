@@ -98,7 +98,7 @@ def _mentions_external_id(document: dict[str, Any]) -> bool:
     return False
 
 
-class TestsMemo:
+class ExternalIdMemo:
     """External ID tests per (document, own account), parsed once per scan: estates repeat
     trust documents (one vendor across many roles). Bounded, like the engine's memo."""
 
@@ -314,7 +314,7 @@ def _named_tests(tests: list[ExternalIdTest]) -> tuple[tuple[ExternalIdTest, set
 def check_events(events: Iterable[Event]) -> Iterator[Event]:
     """Add the External ID findings to a stream of results (skipped items pass through)."""
     shared = SharedIdCheck()
-    memo = TestsMemo()
+    memo = ExternalIdMemo()
     try:
         for event in events:
             if isinstance(event, Skipped):

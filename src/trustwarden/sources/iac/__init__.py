@@ -99,8 +99,9 @@ def discover(paths: Iterable[Path], workspace: Workspace | None = None) -> list[
 
 
 def _may_call_modules(directory: Path, workspace: Workspace) -> bool:
-    """Whether a ``.tf`` file of ``directory`` says ``module`` (a byte search: parsing every
-    directory here, before the workers start, would cost more than the scan of most)."""
+    """Whether a ``.tf`` file of ``directory`` says ``module``: a byte search, as parsing
+    every directory here, in one process before any worker starts, was the scan's largest
+    step that could not be spread over the cores."""
     for name in workspace.listing(directory):
         if name.endswith(".tf"):
             try:
@@ -221,8 +222,8 @@ def _pack(item: Item) -> _Packed:
     """``item`` as plain tuples: a frozen slotted dataclass unpickles four times slower."""
     if isinstance(item, Skipped) or item.permissions is not None or item.extra:
         return item
-    fields = tuple(getattr(item.origin, f.name) for f in _ORIGIN_FIELDS)
-    return (item.arn, item.name, item.account_id, item.trust_document, fields)
+    origin = tuple(getattr(item.origin, f.name) for f in _ORIGIN_FIELDS)
+    return (item.arn, item.name, item.account_id, item.trust_document, origin)
 
 
 def _unpack(packed: _Packed) -> Item:
