@@ -19,6 +19,7 @@ what Checkov flagged among the roles.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -38,7 +39,6 @@ from tests.iac.render import hcl_value
 
 OWN = "111111111111"
 VENDORS = [f"{n:012d}" for n in range(222222220000, 222222220050)]
-EXTERNAL_ID = "vendor-issued-7f3a"
 OIDC = "token.actions.githubusercontent.com"
 KINDS = ("vendor_open", "vendor_external_id", "ci_oidc", "service", "star_external_id", "mfa_if")
 EXPECTED = {
@@ -51,8 +51,14 @@ EXPECTED = {
 }
 
 
-def statement(kind: str, vendor: Any, own: Any) -> dict[str, Any]:
-    """One trust statement of ``kind``; ``vendor``/``own`` are account values in the form."""
+def external_id(vendor: str) -> str:
+    """The External ID ``vendor`` issued: its own (one shared by vendors is a finding, TW007)."""
+    return "vendor-" + hashlib.sha256(vendor.encode()).hexdigest()[:16]
+
+
+def statement(kind: str, vendor: Any, own: Any, eid: str) -> dict[str, Any]:
+    """One trust statement of ``kind``; ``vendor``/``own`` are account values in the form,
+    ``eid`` the External ID that vendor issued."""
     if kind == "service":
         return {
             "Effect": "Allow",
@@ -76,7 +82,7 @@ def statement(kind: str, vendor: Any, own: Any) -> dict[str, Any]:
         "Action": "sts:AssumeRole",
     }
     if kind in ("vendor_external_id", "star_external_id"):
-        out["Condition"] = {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
+        out["Condition"] = {"StringEquals": {"sts:ExternalId": eid}}
     if kind == "mfa_if":
         out["Condition"] = {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}
     return out
@@ -97,7 +103,7 @@ def cfn(kinds: list[str], rng: random.Random) -> tuple[dict[str, Any], list[str]
                 "RoleName": {"Fn::Sub": f"{name}-${{AWS::Region}}"},
                 "AssumeRolePolicyDocument": {
                     "Version": "2012-10-17",
-                    "Statement": [statement(kind, vendor_arn, own)],
+                    "Statement": [statement(kind, vendor_arn, own, external_id(vendor))],
                 },
                 "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
             },
@@ -139,7 +145,8 @@ def terraform(kinds: list[str], rng: random.Random) -> tuple[str, list[str]]:
     for index, kind in enumerate(kinds):
         name = f"role{index}_{kind}"
         names.append(f"aws_iam_role.{name}")
-        policy = {"Version": "2012-10-17", "Statement": [statement(kind, "@VENDOR@", "@OWN@")]}
+        stmt = statement(kind, "@VENDOR@", "@OWN@", external_id(vendor))
+        policy = {"Version": "2012-10-17", "Statement": [stmt]}
         body = hcl_value(policy, "  ")
         body = body.replace('"@VENDOR@"', f'"{vendor_arn}"').replace('"@OWN@"', f'"{own}"')
         if index % 2 == 0:
@@ -148,7 +155,8 @@ def terraform(kinds: list[str], rng: random.Random) -> tuple[str, list[str]]:
                 f"  assume_role_policy = jsonencode({body})\n}}\n\n"
             )
         else:
-            parts.append(_policy_document(name, statement(kind, vendor_arn, own)))
+            stmt = statement(kind, vendor_arn, own, external_id(vendor))
+            parts.append(_policy_document(name, stmt))
     return "".join(parts), names
 
 
@@ -267,7 +275,11 @@ def run_trustwarden(
 
 
 def run_checkov(
-    checkov: str, root: Path, expected: dict[tuple[str, str], str], ours: tuple[float, float]
+    checkov: str,
+    root: Path,
+    expected: dict[tuple[str, str], str],
+    ours: tuple[float, float],
+    files: int,
 ) -> None:
     """Checkov on the same directory: time, ratio, and what it flagged among the roles."""
     argv = [checkov, "-d", str(root), "--framework", "cloudformation", "terraform"]
@@ -275,7 +287,8 @@ def run_checkov(
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
     wall, cpu, rss, code, out, err = _timed(argv, env=env)
     print(
-        f"checkov: {wall:.2f} s (CPU {cpu:.2f} s), peak RSS {rss:.0f} MiB (exit {code}); "
+        f"checkov: {wall:.2f} s (CPU {cpu:.2f} s, {files / wall:.0f} files/s), peak RSS "
+        f"{rss:.0f} MiB (exit {code}); "
         f"trustwarden is {wall / ours[0]:.1f}x faster (wall), {cpu / ours[1]:.1f}x (CPU)"
     )
     try:
@@ -305,6 +318,11 @@ def _kind_of(name: str) -> str | None:
     return next((k for k in KINDS if flat.endswith(k.replace("_", ""))), None)
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages (wall times depend on them)."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
 def main() -> int:
     """Generate, scan, compare."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -320,9 +338,11 @@ def main() -> int:
     root.mkdir(parents=True)
     try:
         expected = generate(root, args.files, args.seed)
+        print(f"load average before: {_load()}")
         ours = run_trustwarden(root, expected, args.files)
         if args.checkov:
-            run_checkov(args.checkov, root, expected, ours)
+            run_checkov(args.checkov, root, expected, ours, args.files)
+        print(f"load average after: {_load()}")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

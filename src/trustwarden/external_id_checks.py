@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from trustwarden.engine.describe import principal_account
 from trustwarden.engine.evaluate import statement_covers_assume_role
@@ -59,6 +60,10 @@ class ExternalIdTest:
 
 def external_id_tests(result: RoleResult) -> list[ExternalIdTest]:
     """The role's External ID tests (none when the policy cannot be read)."""
+    if isinstance(result.role.trust_document, dict) and not _mentions_external_id(
+        result.role.trust_document
+    ):
+        return []  # most roles: no sts:ExternalId anywhere, nothing to parse
     try:
         policy = parse_policy(decode_document(result.role.trust_document))
     except PolicyError:
@@ -79,6 +84,49 @@ def external_id_tests(result: RoleResult) -> list[ExternalIdTest]:
             if cond.key == EXTERNAL_ID_KEY and cond.operator in EXACT | {PATTERN}
         )
     return found
+
+
+def _mentions_external_id(document: dict[str, Any]) -> bool:
+    """Whether a decoded document may hold an ``sts:ExternalId`` condition (cheap, no parse)."""
+    statements = document.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict):
+            return True  # let the parser judge what is not a statement
+        conditions = statement.get("Condition")
+        if conditions is None:
+            continue
+        if not isinstance(conditions, dict):
+            return True
+        for tests in conditions.values():
+            if not isinstance(tests, dict) or any(
+                not isinstance(k, str) or k.lower() == EXTERNAL_ID_KEY for k in tests
+            ):
+                return True
+    return False
+
+
+class ExternalIdMemo:
+    """External ID tests per (document, own account), parsed once per scan: estates repeat
+    trust documents (one vendor across many roles). Bounded, like the engine's memo."""
+
+    LIMIT = 1024  # distinct documents with an External ID (each entry holds its statements)
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, str], list[ExternalIdTest]] = {}
+
+    def tests(self, result: RoleResult) -> list[ExternalIdTest]:
+        """:func:`external_id_tests` of ``result``, from the memo when its document was seen."""
+        doc = result.role.trust_document
+        text = doc if isinstance(doc, str) else repr(doc) if isinstance(doc, dict) else None
+        if text is None:
+            return external_id_tests(result)
+        key = (text, result.role.account_id)
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= self.LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = external_id_tests(result)
+        return found
 
 
 def entropy_bits(value: str) -> float:
@@ -108,13 +156,13 @@ def sts_rejects(value: str) -> str | None:
     return external_id_problem(value)
 
 
-def role_findings(result: RoleResult) -> list[Finding]:
-    """TW006, TW008 and TW009 for one role."""
+def role_findings(result: RoleResult, tests: list[ExternalIdTest] | None = None) -> list[Finding]:
+    """TW006, TW008 and TW009 for one role (``tests``: its External ID tests, if known)."""
     if result.status is Status.ERROR:
         return []
     role = result.role
     findings: list[Finding] = []
-    for test in external_id_tests(result):
+    for test in external_id_tests(result) if tests is None else tests:
         label = test.statement.label
         accounts = {role.account_id} | {a for p in test.outside if (a := principal_account(p))}
         if not test.exact:
@@ -209,33 +257,36 @@ class SharedIdCheck:
 
     def __init__(self) -> None:
         self._held: list[RoleResult] = []
+        # the named tests of each held result, by position (kept: not parsed again)
+        self._named: list[tuple[tuple[ExternalIdTest, set[str]], ...]] = []
         # External ID -> role ARN -> the outside accounts that role lets use it
         self._owners: dict[str, dict[str, set[str]]] = {}
 
-    def feed(self, result: RoleResult) -> bool:
-        """Index ``result``; ``True`` when it is held until :meth:`finish`."""
-        held = False
-        for test, accounts in _named_tests(result):
+    def feed(self, result: RoleResult, tests: list[ExternalIdTest] | None = None) -> bool:
+        """Index ``result`` (``tests``: its External ID tests, if known); ``True`` when it is
+        held until :meth:`finish`."""
+        named = _named_tests(external_id_tests(result) if tests is None else tests)
+        for test, accounts in named:
             for value in test.values:
                 roles = self._owners.setdefault(value, {})
                 roles.setdefault(result.role.arn, set()).update(accounts)
-            held = True
-        if held or self._held:
+        if named or self._held:
             self._held.append(result)
+            self._named.append(named)
             return True
         return False
 
     def release(self) -> Iterator[RoleResult]:
         """The held results as they are (the scan stopped before TW007 could be decided)."""
-        held, self._held = self._held, []
+        held, self._held, self._named = self._held, [], []
         yield from held
 
     def finish(self) -> Iterator[RoleResult]:
         """The held results, in the order fed, with TW007 where an ID is shared."""
-        for result in self._held:
+        for result, named in zip(self._held, self._named, strict=True):
             arn = result.role.arn
             extra = []
-            for test, accounts in _named_tests(result):
+            for test, accounts in named:
                 for value in test.values:
                     others = set().union(
                         *(a for r, a in self._owners.get(value, {}).items() if r != arn)
@@ -254,26 +305,32 @@ class SharedIdCheck:
                         )
             yield with_findings(result, extra)
         self._held.clear()
+        self._named.clear()
 
 
-def _named_tests(result: RoleResult) -> Iterator[tuple[ExternalIdTest, set[str]]]:
-    """The exact External ID tests of ``result`` with the outside accounts they name."""
-    for test in external_id_tests(result):
+def _named_tests(tests: list[ExternalIdTest]) -> tuple[tuple[ExternalIdTest, set[str]], ...]:
+    """The exact External ID tests among ``tests`` with the outside accounts they name
+    (``()``, one shared object, for the many roles without: held results stay small)."""
+    out = []
+    for test in tests:
         accounts = {a for p in test.outside if (a := principal_account(p))}
         if test.exact and accounts:
-            yield test, accounts
+            out.append((test, accounts))
+    return tuple(out) if out else ()
 
 
 def check_events(events: Iterable[Event]) -> Iterator[Event]:
     """Add the External ID findings to a stream of results (skipped items pass through)."""
     shared = SharedIdCheck()
+    memo = ExternalIdMemo()
     try:
         for event in events:
             if isinstance(event, Skipped):
                 yield event
                 continue
-            result = with_findings(event, role_findings(event))
-            if not shared.feed(result):
+            tests = memo.tests(event)
+            result = with_findings(event, role_findings(event, tests))
+            if not shared.feed(result, tests):
                 yield result
     except KeyboardInterrupt:
         # Stopped early (Ctrl-C, SIGTERM): what was finished still reaches the report.

@@ -118,8 +118,21 @@ def test_many_templates_are_read_in_worker_processes_in_order(tmp_path: Path) ->
     template = (DATA / "cfn" / "vendor-integrations.yaml").read_text()
     for number in range(PARALLEL_MIN_UNITS + 5):
         (tmp_path / f"t{number:03d}.yaml").write_text(template)
+    (tmp_path / "t010-bad.yaml").write_text("Resources: [\n")  # mid-way: the rest go on
     (tmp_path / "zz-bad.yaml").write_text("Resources: [\n")
+    for number in range(3):  # Terraform roots among them, read and dropped by the workers
+        tf = tmp_path / f"tf{number}"
+        tf.mkdir()
+        (tf / "main.tf").write_text(
+            'resource "aws_iam_role" "r" {\n  assume_role_policy = jsonencode({\n'
+            '    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",\n'
+            f'      Principal = {{ AWS = "arn:aws:iam::22222222222{number}:root" }} }}]\n'
+            "  })\n}\n"
+        )
     alone = list(load_paths([tmp_path], OWN, workers=1))
     together = list(load_paths([tmp_path], OWN, workers=2))
     assert together == alone
-    assert len(alone) == (PARALLEL_MIN_UNITS + 5) * 5 + 1
+    assert len(alone) == (PARALLEL_MIN_UNITS + 5) * 5 + 2 + 3
+    assert [type(i).__name__ for i in alone].count("Skipped") == 2
+    assert [i.name for i in alone[-3:]] == ["aws_iam_role.r"] * 3  # type: ignore[union-attr]
+    assert [i.origin.line for i in alone[-3:]] == [1, 1, 1]  # type: ignore[union-attr]

@@ -69,7 +69,8 @@ def test_non_pass_listed_by_severity_then_account_then_name(width: int) -> None:
 def test_show_pass_lists_passes_last_without_severity() -> None:
     text = render(*ESTATE, width=100, show_pass=True)
     line = next(ln for ln in text.splitlines() if "Quiet" in ln)
-    assert line == "PASS  Quiet  111122223333"  # no severity on a pass
+    # no severity on a pass; its file, as for listed rows (no line in this estate's origin)
+    assert line == "PASS  Quiet  111122223333  estate.json"
     assert text.index("Quiet") > text.index("Zeta")
     wide = render(pass_result("Quiet"), show_pass=True)
     rows = wide[wide.index("Quiet") : wide.index("\nAccount ")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -155,3 +156,28 @@ def test_interrupt_releases_held_results() -> None:
     assert next(events).role.name == "a"  # type: ignore[union-attr]
     with pytest.raises(KeyboardInterrupt):
         next(events)
+
+
+def test_external_id_key_in_any_case_and_a_single_statement_object_are_checked() -> None:
+    short = {"StringEquals": {"STS:EXTERNALID": "abc"}}  # condition keys ignore case
+    listed = result("listed", {"AWS": f"arn:aws:iam::{VENDOR}:root"}, short)
+    assert codes(role_findings(listed)) == ["TW008"]
+    single = dataclasses.replace(
+        listed.role,
+        name="single",
+        trust_document={
+            "Version": "2012-10-17",
+            "Statement": listed.role.trust_document["Statement"][0],  # type: ignore[index]
+        },
+    )
+    one = analyze_role(single, Settings())
+    (out,) = check_events([one])
+    assert codes(list(out.findings)) == ["TW008"]  # type: ignore[union-attr]
+
+
+def test_repeated_documents_are_judged_per_role() -> None:
+    # One document for two roles (its tests are parsed once): the ID is the first role's
+    # name, so guessable there (TW008) and not in the second role.
+    first, second = vendor("q8Zr4Kd2Xw9m", name="q8Zr4Kd2Xw9m"), vendor("q8Zr4Kd2Xw9m")
+    out = list(check_events([first, second]))
+    assert [codes(list(r.findings)) for r in out] == [["TW008"], []]  # type: ignore[union-attr]

@@ -52,6 +52,13 @@ def row_to_asff(row: FindingRow, region: str, timestamp: str) -> dict[str, Any]:
     }
     if row.statement:
         product_fields["trustwarden/Statement"] = row.statement
+    origin = role.origin
+    if origin.file:  # read from a file: the resource's line and the finding's
+        product_fields["trustwarden/File"] = origin.file
+        if origin.line:
+            product_fields["trustwarden/ResourceLine"] = str(origin.line)
+        if row.line:
+            product_fields["trustwarden/Line"] = str(row.line)
     if row.principals:
         product_fields["trustwarden/Principals"] = row.principals
     if row.witness:

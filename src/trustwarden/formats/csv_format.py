@@ -4,7 +4,8 @@ one per skipped item (status ``skipped``).
 Columns an auditor filters on, in a fixed order (:data:`COLUMNS`). Cells are safe to open in
 a spreadsheet: control characters are removed and a cell that starts (after any spaces) with
 ``=``, ``+``, ``-`` or ``@`` is prefixed with ``'`` so it is never run as a formula (CSV
-injection). Written as results arrive.
+injection). Written as results arrive. For results read from files, ``source`` is the role's
+``path:line`` and ``line`` the finding's (its statement's when known, else the role's).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ COLUMNS = (
     "baseline",
     "fingerprint",
     "source",
+    "line",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@")  # tabs and CRs are already spaces
 
@@ -74,6 +76,7 @@ def row_cells(row: FindingRow) -> list[str]:
         "true" if row.baseline else "",
         row.fingerprint,
         source,
+        str(row.line or ""),
     ]
 
 

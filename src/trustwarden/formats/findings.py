@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from trustwarden.formats.location import finding_line
 from trustwarden.model import Finding, RoleResult, Severity, Status, Suppression
 from trustwarden.rules import RULES, Rule
 from trustwarden.rules.catalog import INVALID_POLICY, OUTSIDER_CAN_ASSUME
@@ -66,6 +67,12 @@ class FindingRow:
         if self.status is Status.ERROR:
             return self.result.error or "the role could not be evaluated"
         return "no principal outside the trusted accounts can assume the role"
+
+    @property
+    def line(self) -> int | None:
+        """The line in the role's file the finding points at: its statement's, else the
+        resource's (``None`` for a role that did not come from a file)."""
+        return finding_line(self.result, self.finding)
 
     @property
     def statement(self) -> str:

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from trustwarden.errors import TrustwardenError
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.findings import SEVERITY_ORDER, FindingRow, finding_rows, printable
+from trustwarden.formats.location import file_line_text, location_text
 from trustwarden.model import RoleResult, Skipped, Status
 from trustwarden.policy import decode_document
 
@@ -97,6 +98,12 @@ def _dumps(value: object, indent: int | None = None) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def _where(result: RoleResult) -> str:
+    """``<br>path:line`` under the ARN for a role read from a file (passes included)."""
+    where = location_text(result)
+    return f"<br><code>{h(where)}</code>" if where else ""
+
+
 def _finding_html(row: FindingRow) -> str:
     parts = [
         f'<div class="finding {row.status.value}">',
@@ -106,6 +113,8 @@ def _finding_html(row: FindingRow) -> str:
     ]
     if row.statement:
         parts.append(f'<p><span class="label">Statement:</span> {h(row.statement)}</p>')
+    if where := file_line_text(row.result.role.origin.file, row.line):
+        parts.append(f'<p><span class="label">At:</span> <code>{h(where)}</code></p>')
     if row.principals:
         parts.append(f'<p><span class="label">Who:</span> <code>{h(row.principals)}</code></p>')
     if row.witness:
@@ -207,7 +216,7 @@ class HtmlReportWriter:
                 f'<td data-sort="{_SEVERITY_SORT[result.severity] if severity else "9"}">'
                 f"{h(severity)}</td>"
                 f"<td>{h(role.account_id)}</td>"
-                f'<td class="arn">{name}<br><code>{h(role.arn)}</code></td>'
+                f'<td class="arn">{name}<br><code>{h(role.arn)}</code>{_where(result)}</td>'
                 f"<td>{h(', '.join(rules))}</td>"
                 f"<td><code>{h(', '.join(who))}</code></td></tr>",
             )

@@ -14,7 +14,7 @@ Layout (fields marked * are optional)::
      "results": [{"role_arn", "role_name", "account_id", "status", "severity",
                   "findings": [{"code", "title"*, "status", "statement", "statement_index",
                                 "principals", "message", "witness"*, "owners"*, "notes",
-                                "help_uri"*, "remediation"*, "compliance"*, "fingerprint",
+                                "help_uri"*, "remediation"*, "compliance"*, "line"*, "fingerprint",
                                 "suppressed"* {"reason", "expires"}, "baseline"*}],
                   "error"* (status error only), "origin", "facts"*, "fingerprint"*,
                   "evidence"*}],
@@ -31,6 +31,10 @@ The JSON Schema of this layout ships in the package (:func:`report_schema`, ``tr
 schema``). ``title``, ``help_uri``, ``remediation`` and ``compliance`` come from the rule
 catalog (left out for a code the catalog does not know).
 
+A result read from a file has ``origin.file`` and ``origin.line`` (the role or resource) and,
+for templates, ``origin.statement_lines``; each of its findings has ``line``: the line of its
+statement when known, else the resource's.
+
 ``owners`` maps the accounts of a finding's principals and witness to their owners' names,
 for the accounts that ``Settings.known_accounts`` names (``--known-accounts``); it is left out
 when none is known.
@@ -46,6 +50,7 @@ from typing import Any, TextIO
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.evidence_text import evidence_to_json
 from trustwarden.formats.findings import finding_fingerprint
+from trustwarden.formats.location import finding_line
 from trustwarden.model import (
     ExplainedStatement,
     Finding,
@@ -201,7 +206,10 @@ def facts_to_json(role: Role) -> dict[str, Any]:
 
 
 def _with_marks(data: dict[str, Any], result: RoleResult, finding: Finding) -> dict[str, Any]:
-    """Add the finding's fingerprint and its suppression/baseline marks."""
+    """Add the finding's line in its file (results from files), fingerprint and marks."""
+    line = finding_line(result, finding)
+    if line is not None:
+        data["line"] = line
     data["fingerprint"] = finding_fingerprint(result.role.arn, finding.code)
     suppression = result.suppressed.get(finding.code)
     if suppression is not None:

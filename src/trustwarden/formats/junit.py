@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.findings import finding_rows, printable
+from trustwarden.formats.location import file_line_text
 from trustwarden.model import RoleResult, Skipped, Status
 
 SUITE_NAME = "trustwarden"
@@ -64,7 +65,9 @@ def testcase_xml(result: RoleResult) -> str:
         "      </properties>",
     ]
     detail = "\n".join(
-        f"[{r.rule.id}] {r.message}"
+        f"[{r.rule.id}] "
+        + (f"{where}: " if (where := file_line_text(role.origin.file, r.line)) else "")
+        + r.message
         + (f" Witness: {r.witness}." if r.witness else "")
         + f" Fix: {r.rule.remediation}"
         for r in rows

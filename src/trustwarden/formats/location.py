@@ -32,8 +32,14 @@ def location_text(result: RoleResult, label: str | int | None = None) -> str | N
     origin = result.role.origin
     if not origin.file:
         return None
-    line = statement_line(origin, label) or origin.line
-    return f"{origin.file}:{line}" if line else origin.file
+    return file_line_text(origin.file, statement_line(origin, label) or origin.line)
 
 
-__all__ = ["finding_line", "location_text", "statement_line"]
+def file_line_text(file: str | None, line: int | None) -> str | None:
+    """``path:line``, ``path`` without a line, ``None`` without a file. Not escaped."""
+    if not file:
+        return None
+    return f"{file}:{line}" if line else file
+
+
+__all__ = ["file_line_text", "finding_line", "location_text", "statement_line"]

@@ -58,6 +58,7 @@ def result_to_ocsf(result: RoleResult, run: RunInfo) -> dict[str, Any]:
             "witness": r.witness,
             "fingerprint": r.fingerprint,
         }
+        | ({"line": line} if (line := r.line) is not None else {})
         for r in rows
         if r.finding is not None
     ]

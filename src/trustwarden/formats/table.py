@@ -16,7 +16,8 @@ markup), so nothing in a report can move the cursor, forge a row or be read as r
 
 Memory stays small on large estates: sorting needs the listed rows, so only those are kept
 (roles that are not ``pass``, few in practice); a ``pass`` is only counted (with
-``show_pass``, kept as its account and name). Rows are rendered in chunks.
+``show_pass``, kept as its account, name, file and line: the file's name is the origin's own
+string, shared by every role of that file, not a copy). Rows are rendered in chunks.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from trustwarden.formats import RenderOptions, RunInfo
 from trustwarden.formats.escape import escape, escape_all
 from trustwarden.formats.evidence_text import evidence_lines
 from trustwarden.formats.findings import SEVERITY_ORDER
-from trustwarden.formats.location import location_text
+from trustwarden.formats.location import file_line_text, location_text
 from trustwarden.model import Finding, Role, RoleResult, Severity, Skipped, Status
 from trustwarden.rules import RULES
 from trustwarden.words import counted
@@ -219,7 +220,8 @@ def render_console(stream: TextIO, options: RenderOptions) -> Console:
 
 
 CHUNK = 100  # rows rendered at a time
-PassRow = tuple[str, str]  # (account id, role name) of a listed pass
+# (account id, role name, file, line) of a listed pass; "" and 0 when it has no file or line
+PassRow = tuple[str, str, str, int]
 
 
 def severity_rank(severity: Severity) -> int:
@@ -268,7 +270,10 @@ class TableReportWriter:
         counts["baseline"] += bool(result.baseline)
         if result.status is Status.PASS:
             if self._show_pass:
-                self._passes.append((role.account_id, role.name))
+                origin = role.origin
+                self._passes.append(
+                    (role.account_id, role.name, origin.file or "", origin.line or 0)
+                )
         elif result.findings and not open_findings(result):
             self._hidden["baseline"] += 1
         elif (
@@ -357,8 +362,9 @@ class TableReportWriter:
         # Explicit column widths: rich sizes columns by their longest word, and ARNs are long
         # words, so left to itself it would crop the table instead of folding the ARNs.
         available = self._width - _TABLE_OVERHEAD
-        names = [r.role.name for r in self._listed] + [name for _, name in self._passes]
+        names = [r.role.name for r in self._listed] + [row[1] for row in self._passes]
         names += [location_text(r) or "" for r in self._listed]  # path:line under the name
+        names += [_pass_location(row) or "" for row in self._passes]
         fix_w = _clamp(available // 5, 18, 36)
         role_w = _clamp(max(len(escape(n)) for n in names), 12, available // 6)
         longest = max(
@@ -499,8 +505,10 @@ def _seen(result: RoleResult) -> list[Text]:
 
 def _cells(row: RoleResult | PassRow, widths: _Widths, known: Mapping[str, str]) -> list[Cell]:
     if isinstance(row, tuple):
-        account, name = row
+        account, name = row[:2]
         role = Text.assemble((escape(name), "bold"), "\n", (escape(account), "dim"))
+        if where := _pass_location(row):
+            role.append("\n").append(escape(where), style="dim")
         nobody = Text("no outside principal can assume it", style="dim")
         return [[role], [verdict_text(Status.PASS)], [Text("-")], [nobody], [Text("-")]]
     role = Text.assemble(
@@ -521,14 +529,21 @@ def _cells(row: RoleResult | PassRow, widths: _Widths, known: Mapping[str, str])
     ]
 
 
+def _pass_location(row: PassRow) -> str | None:
+    """``path:line`` of a listed pass read from a file."""
+    return file_line_text(row[2], row[3])
+
+
 def _block(
     row: RoleResult | PassRow, width: int, known: Mapping[str, str], console: Console
 ) -> Text:
     if isinstance(row, tuple):
-        account, name = row
+        account, name = row[:2]
         head = verdict_text(Status.PASS)
         head.append(escape(f"  {name}"), style="bold")
         head.append(escape(f"  {account}"), style="dim")
+        if where := _pass_location(row):
+            head.append(escape(f"  {where}"), style="dim")
         return Text("\n").join([*head.wrap(console, width + _LABEL_WIDTH, overflow="fold"), Text()])
     head = verdict_text(row.status)
     head.append(escape(f"  {row.role.name}"), style="bold")

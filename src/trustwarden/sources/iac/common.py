@@ -9,6 +9,7 @@ condition value as some literal — and the role's origin notes say which value 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +167,15 @@ def build_role(spec: RoleSpec, account_id: str | None) -> Role:
 
 def display_name(path: Path) -> str:
     """How reports name a file: relative to the working directory when under it."""
+    text = str(path)
+    if os.sep == "/":  # as below, in string operations (called for every file of a scan)
+        if not text.startswith("/"):
+            return text  # relative already: to the working directory
+        cwd = os.getcwd()  # noqa: PTH109 - a str, not a Path: the point of this branch
+        if text == cwd:
+            return "."
+        prefix = cwd if cwd.endswith("/") else cwd + "/"
+        return text[len(prefix) :] if text.startswith(prefix) else text
     absolute = path.absolute()
     try:
         return str(absolute.relative_to(Path.cwd()))

@@ -22,7 +22,7 @@ class JsonText(str):
     __slots__ = ("data",)
 
     def __new__(cls, data: Any) -> JsonText:
-        out = super().__new__(cls, json.dumps(data, default=_unknown_json, separators=(",", ":")))
+        out = super().__new__(cls, _COMPACT.encode(data))
         out.data = data
         return out
 
@@ -33,6 +33,11 @@ def _unknown_json(value: Any) -> str:
     return UNKNOWN_ACCOUNT if isinstance(value, Unknown) else str(value)
 
 
+# Built once: json.dumps with arguments builds a new encoder on every call.
+_COMPACT = json.JSONEncoder(default=_unknown_json, separators=(",", ":"))
+_TEXT = json.JSONEncoder(default=_unknown_json)
+
+
 def as_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -41,7 +46,7 @@ def as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dict | list):
-        return json.dumps(value, default=_unknown_json)
+        return _TEXT.encode(value)
     return str(value)
 
 

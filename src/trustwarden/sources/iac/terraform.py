@@ -90,6 +90,15 @@ class Workspace:
     def __init__(self) -> None:
         self._modules: dict[Path, ModuleFiles] = {}
         self._listings: dict[Path, frozenset[str]] = {}
+        self._resolved: dict[Path, Path] = {}  # Path.resolve() costs a system call per part
+
+    def resolve(self, directory: Path) -> Path:
+        """``directory.resolve()``, once per directory."""
+        found = self._resolved.get(directory)
+        if found is None:
+            found = self._resolved[directory] = directory.resolve()
+            self._resolved[found] = found
+        return found
 
     def listing(self, directory: Path) -> frozenset[str]:
         """The names of the regular files in ``directory`` (read once)."""
@@ -107,9 +116,18 @@ class Workspace:
         """How reports name ``path``."""
         return display_name(path)
 
+    def forget(self, directory: Path) -> None:
+        """Drop the parsed files of ``directory`` (a root that was read: nothing calls it), so
+        a scan holds the syntax trees of the modules in use, not of every directory."""
+        resolved = self.resolve(directory)
+        for path in (directory, resolved):
+            self._modules.pop(path, None)
+            self._listings.pop(path, None)
+            self._resolved.pop(path, None)
+
     def module(self, directory: Path) -> ModuleFiles:
         """The parsed ``.tf`` files of ``directory``."""
-        directory = directory.resolve()
+        directory = self.resolve(directory)
         found = self._modules.get(directory)
         if found is None:
             found = ModuleFiles(directory)
@@ -508,4 +526,7 @@ def root_roles(directory: Path, workspace: Workspace, own: str) -> Iterator[Even
     tfvars, errors = read_tfvars(directory, workspace)
     yield from errors
     root = ModuleInstance(workspace.module(directory), workspace, own, tfvars=tfvars)
-    yield from root.roles()
+    try:
+        yield from root.roles()
+    finally:
+        workspace.forget(directory)
