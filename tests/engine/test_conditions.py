@@ -595,3 +595,28 @@ def test_unknown_operator_beside_exact_external_id_is_still_protected() -> None:
     )
     result = analyze(doc)
     assert result.status is not FAIL, show(result)
+
+
+NEVER_BOOLEAN_KEYS = ["aws:PrincipalAccount", "aws:PrincipalArn", "aws:PrincipalOrgID"]
+
+
+@pytest.mark.parametrize("key", NEVER_BOOLEAN_KEYS)
+@pytest.mark.parametrize("operator", ["Bool", "BoolIfExists"])
+def test_bool_on_a_key_that_is_never_true_or_false_is_the_worst_case(
+    key: str, operator: str
+) -> None:
+    # AWS does not document what Bool does with such a value: reported as exposed (TW004),
+    # never a pass that rests on a guess.
+    doc = cond({operator: {key: "true"}}, {"AWS": "*"})
+    result = analyze(doc)
+    assert result.status is FAIL, show(result)
+    assert set(codes(result)) == {"TW004"}, show(result)
+    assert any("never true or false" in n for f in result.findings for n in f.notes)
+
+
+def test_bool_in_a_deny_on_a_key_that_is_never_boolean_does_not_stop_the_attacker() -> None:
+    doc = policy(
+        statement(),
+        statement("*", effect="Deny", condition={"Bool": {"aws:PrincipalAccount": "false"}}),
+    )
+    assert analyze(doc).status is FAIL

@@ -248,7 +248,8 @@ def _fail_finding(  # noqa: PLR0917 - one private call site
         code = UNEVALUATED_CONSTRUCT.id
         notes.append(
             "Part of the policy could not be evaluated exactly (an unknown operator, a value "
-            "that does not parse, or too many combinations); trustwarden assumed the worst: "
+            "that does not parse, a Bool test of a key that is never true or false, or too many "
+            "combinations); trustwarden assumed the worst: "
             "that it lets the attacker through an Allow and does not stop them in a Deny."
         )
     notes.extend(f"Not decided exactly: {r}; reported as exposed." for r in dict.fromkeys(reasons))

@@ -114,6 +114,18 @@ _NEGATED_OF = {
     "ArnNotLike": "ArnLike",
     "NotIpAddress": "IpAddress",
 }
+# Keys AWS always fills with values that are never "true"/"false" (Bool on them is undefined).
+_NEVER_BOOLEAN = frozenset(
+    {
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principaltype",
+        "aws:principalorgid",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:sourceip",
+    }
+)
 # Keys whose values cannot contain ":" (safe inside ARN patterns split on colons).
 _COLON_FREE = frozenset({"aws:principalaccount", "aws:username", "aws:principaltype", ORG_ID})
 # Keys the request builder writes from the identity itself.
@@ -880,6 +892,9 @@ class _Encoder:
             wanted = [_parse_bool(v) for v in cond.values]
             return z3.Or(*[z3.Not(key.present) if w else key.present for w in wanted])
         if base not in KNOWN_OPS:
+            raise Unevaluable(cond.operator)
+        if base == "Bool" and cond.key in _NEVER_BOOLEAN:
+            # AWS does not document Bool on a value that is never true/false: the worst case.
             raise Unevaluable(cond.operator)
         key = self.key(cond.key)
         negated = base in NEGATED
