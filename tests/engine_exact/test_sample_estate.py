@@ -49,7 +49,6 @@ VERDICTS = {
     "saml-sso-admin": PASS,
     "github-oidc-deploy": PASS,
     "multi-statement-mixed": FAIL,
-    "broken-trust-doc": ERROR,
 }
 
 
