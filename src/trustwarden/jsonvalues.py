@@ -75,6 +75,8 @@ def find_problem(value: object) -> str | None:
     The answer names the JSON pointer of the first such value, e.g.
     ``"/Statement/0/Condition/NumericLessThan/n: the number 1e999 is too large: ..."``.
     """
+    if _clean(value):
+        return None
     stack: list[tuple[str, object]] = [("", value)]
     while stack:
         path, item = stack.pop()
@@ -93,6 +95,30 @@ def find_problem(value: object) -> str | None:
 
 
 _UNICODE = "is not valid Unicode text (it holds a lone surrogate)"
+def _clean(value: object) -> bool:
+    """Whether ``value`` certainly holds nothing :func:`find_problem` reports: a quick walk
+    over the plain types JSON decodes to (no paths built); anything else is left to the full
+    walk."""
+    stack = [value]
+    search = _SURROGATE.search
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if search(item):
+                return False
+        elif isinstance(item, dict):
+            for key in item:
+                if not isinstance(key, str) or search(key):
+                    return False
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif not (item is None or isinstance(item, int)):
+            return False
+    return True
 
 
 def _problem(item: object) -> str | None:
