@@ -95,6 +95,8 @@ def find_problem(value: object) -> str | None:
 
 
 _UNICODE = "is not valid Unicode text (it holds a lone surrogate)"
+
+
 def _clean(value: object) -> bool:
     """Whether ``value`` certainly holds nothing :func:`find_problem` reports: a quick walk
     over the plain types JSON decodes to (no paths built); anything else is left to the full

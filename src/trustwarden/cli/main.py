@@ -38,6 +38,7 @@ from typing import Any, NoReturn, TextIO
 import click
 
 from trustwarden import __version__
+from trustwarden.cli.interrupts import defer
 from trustwarden.cli.options import PROG, AppContext
 from trustwarden.cli.streams import guard_stderr, guard_stdout, unwrap
 from trustwarden.errors import ExitCode, OutputError, Terminated, TrustwardenError
@@ -292,6 +293,9 @@ def _catch_signals() -> None:
 
     def handler(signum: int, frame: FrameType | None) -> None:
         del frame
+        if not seen and defer(signum):  # a report event is being written: raised after it
+            seen.append(signum)
+            return
         seen.append(signum)
         first = seen[0]
         if len(seen) == 1:

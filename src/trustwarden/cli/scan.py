@@ -20,6 +20,7 @@ import click
 from trustwarden import __version__
 from trustwarden.aws.options import DEFAULT_MEMBER_ROLE, AwsOptions
 from trustwarden.cli.evidence_options import EvidenceArgs, evidence_options, read_evidence
+from trustwarden.cli.interrupts import whole_event
 from trustwarden.cli.live_options import OrgSpec, organization_options, scan_source
 from trustwarden.cli.options import (
     DEFAULT_FORMAT,
@@ -244,11 +245,13 @@ def _consume(
     try:
         for event in running:
             if isinstance(event, Skipped):
-                target.add_skipped(event)
+                with whole_event():
+                    target.add_skipped(event)
                 if echo_skipped:
                     app.warn(f"skipped {event.what}: {event.reason}")
             elif isinstance(event, RoleResult):
-                target.add_result(event)
+                with whole_event():
+                    target.add_result(event)
     except KeyboardInterrupt as exc:
         running.close()  # stops a live scan's workers
         return exc
