@@ -10,7 +10,16 @@ import pytest
 from trustwarden.config import validate_account_id
 from trustwarden.engine import analyze_role
 from trustwarden.errors import ConfigError
-from trustwarden.model import Arn, Principal, PrincipalForm, Role, Settings, Status, is_account_id
+from trustwarden.model import (
+    Arn,
+    Principal,
+    PrincipalForm,
+    Role,
+    Settings,
+    Status,
+    is_account_id,
+    role_arn_account,
+)
 from trustwarden.remediate.edit import principal_matches
 from trustwarden.sources.aws.organization import parse_account_ids
 
@@ -162,3 +171,22 @@ def test_no_local_copies_of_account_or_arn_parsing() -> None:
     assert not offenders, "parse account IDs and ARNs with trustwarden.model:\n" + "\n".join(
         offenders
     )
+
+
+@pytest.mark.parametrize(
+    ("arn", "account"),
+    [
+        (f"arn:aws:iam::{ACCOUNT}:role/Vendor", ACCOUNT),
+        (f"arn:aws-cn:iam::{ACCOUNT}:role/path/Vendor", ACCOUNT),
+        (f"arn:aws:iam::{ACCOUNT}:user/Vendor", None),
+        (f"arn:aws:iam::{ACCOUNT}:role/*", None),
+        (f"arn:aws:sts::{ACCOUNT}:assumed-role/Vendor/s", None),
+        (f"arn:aws:iam::{ARABIC_INDIC}:role/Vendor", None),
+        ("Vendor", None),
+    ],
+)
+def test_role_arn_account_is_the_principal_rule(arn: str, account: str | None) -> None:
+    assert role_arn_account(arn) == account
+    principal = Principal.aws(arn)
+    expected = principal.account_id if principal.form is PrincipalForm.ROLE else None
+    assert role_arn_account(arn) == expected

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from trustwarden.engine.describe import principal_account
 from trustwarden.engine.evaluate import statement_covers_assume_role
@@ -60,10 +61,11 @@ class ExternalIdTest:
 
 def external_id_tests(result: RoleResult) -> list[ExternalIdTest]:
     """The role's External ID tests (none when the policy cannot be read)."""
-    if isinstance(result.role.trust_document, dict) and not _mentions_external_id(
-        result.role.trust_document
-    ):
+    document = result.role.trust_document
+    if isinstance(document, dict) and not _mentions_external_id(document):
         return []  # most roles: no sts:ExternalId anywhere, nothing to parse
+    if isinstance(document, str) and not _text_mentions_external_id(document):
+        return []
     try:
         policy = parse_policy(decode_document(result.role.trust_document))
     except PolicyError:
@@ -84,6 +86,15 @@ def external_id_tests(result: RoleResult) -> list[ExternalIdTest]:
             if cond.key == EXTERNAL_ID_KEY and cond.operator in EXACT | {PATTERN}
         )
     return found
+
+
+def _text_mentions_external_id(text: str) -> bool:
+    """Whether a document as text (JSON, or URL-encoded JSON) may name ``sts:ExternalId``:
+    the words, or an escape that could spell them (cheap, no decoding)."""
+    if "%" in text:
+        text = unquote(text)
+    low = text.lower()
+    return "externalid" in low or "\\u" in low
 
 
 def _mentions_external_id(document: dict[str, Any]) -> bool:

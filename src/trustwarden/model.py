@@ -194,6 +194,17 @@ def _parse_principal(kind: str, value: str) -> _Parsed:
     return _arn_form(service, resource), account, partition, resource
 
 
+def role_arn_account(arn: str) -> str | None:
+    """The account of an IAM role ARN (``arn:PARTITION:iam::ACCOUNT:role/...``, no wildcard);
+    ``None`` for anything else. The same rule as ``Principal.aws(arn).form is ROLE``, without
+    building a principal (role listings hold one unique ARN per role)."""
+    parts = parse_aws_principal(arn)
+    if parts is None:
+        return None
+    _, service, account, resource = parts
+    return account if _arn_form(service, resource) is PrincipalForm.ROLE else None
+
+
 def _arn_form(service: str, resource: str) -> PrincipalForm:
     """The form of an IAM/STS principal ARN; OTHER for what IAM refuses (wildcards, ...)."""
     if "*" in resource or "?" in resource:

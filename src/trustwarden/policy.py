@@ -210,7 +210,7 @@ def _condition_values(value: object, where: str) -> tuple[str, ...]:
             out.append("true" if item else "false")
         elif isinstance(item, str):
             out.append(item)
-        elif isinstance(item, int | float):
+        elif isinstance(item, (int, float)):
             out.append(str(item))
         else:
             raise PolicyError(f"{where}: condition values must be strings, numbers or booleans")

@@ -9,6 +9,7 @@ import pytest
 
 from trustwarden.engine import analyze_role
 from trustwarden.external_id_checks import (
+    _text_mentions_external_id,
     check_events,
     entropy_bits,
     role_findings,
@@ -181,3 +182,20 @@ def test_repeated_documents_are_judged_per_role() -> None:
     first, second = vendor("q8Zr4Kd2Xw9m", name="q8Zr4Kd2Xw9m"), vendor("q8Zr4Kd2Xw9m")
     out = list(check_events([first, second]))
     assert [codes(list(r.findings)) for r in out] == [["TW008"], []]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"Statement": [{"Condition": {"StringEquals": {"sts:\\u0045xternalId": "x"}}}]}',
+        "%7B%22Statement%22%3A%5B%7B%22Condition%22%3A%7B%22StringEquals%22%3A%7B%22sts%3A"
+        "%45xternalId%22%3A%22x%22%7D%7D%7D%5D%7D",
+        '{"Statement": [{"Condition": {"StringEquals": {"STS:EXTERNALID": "x"}}}]}',
+    ],
+)
+def test_documents_as_text_that_may_name_the_external_id_are_checked(text: str) -> None:
+    assert _text_mentions_external_id(text)
+
+
+def test_a_document_as_text_without_the_key_is_skipped_cheaply() -> None:
+    assert not _text_mentions_external_id('{"Statement": [{"Effect": "Allow"}]}')

@@ -21,6 +21,7 @@ Exit codes (see :class:`~trustwarden.errors.ExitCode` and the README):
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import importlib.util
 import logging
@@ -271,9 +272,17 @@ def _silence_stdout(out: TextIO | None) -> None:
 EXIT_GRACE_SECONDS = 2.0
 
 
+#: Allocations between collections of the youngest generation (CPython's default is 700). A
+#: scan allocates millions of short-lived, acyclic objects while holding many live ones (the
+#: engine's memo, results held for TW007); the default makes the collector walk that live set
+#: again and again (about a third of a 100,000-role scan's time). Cycles are still collected.
+GC_THRESHOLD = 50_000
+
+
 def entry_point() -> NoReturn:
     """The console script: ``main()`` with SIGTERM handled like Ctrl-C, then a prompt exit."""
     _catch_signals()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     try:
         code = main()
     except KeyboardInterrupt as exc:  # a signal before main() could map it

@@ -32,15 +32,7 @@ from typing import Any, TextIO
 from trustwarden.config import validate_account_id
 from trustwarden.errors import InputError, PolicyError
 from trustwarden.jsonvalues import BadNumber
-from trustwarden.model import (
-    Origin,
-    Permissions,
-    Principal,
-    PrincipalForm,
-    Role,
-    RoleFacts,
-    Skipped,
-)
+from trustwarden.model import Origin, Permissions, Role, RoleFacts, Skipped, role_arn_account
 from trustwarden.policy import decode_document
 from trustwarden.sources.jsonstream import TOO_DEEP, JsonStream
 from trustwarden.sources.permissions import PolicyIndex, role_permissions
@@ -263,10 +255,9 @@ def _role(
     arn = entry.get("Arn")
     if not isinstance(arn, str) or not arn:
         return _skipped(file, pointer, line, "it has no Arn")
-    parsed = Principal.aws(arn)
-    if parsed.form is not PrincipalForm.ROLE or parsed.account_id is None:
+    account = role_arn_account(arn)
+    if account is None:
         return _skipped(file, pointer, line, f"its Arn {arn!r} is not an IAM role ARN")
-    account = parsed.account_id
     name = entry.get("RoleName")
     if not isinstance(name, str) or not name:
         return _skipped(file, pointer, line, "it has no RoleName", account)
