@@ -147,7 +147,9 @@ def attacker_requests(draw: st.DrawFn) -> dict[str, Any]:
     }
     if ptype == "User":
         context["aws:username"] = arn.rsplit("/", 1)[-1]
-    if draw(st.booleans()):
+    # AWS: the key is in every request made with temporary credentials (a role session
+    # always has it, "false" without MFA); with a user's long-term keys it is absent.
+    if ptype == "AssumedRole" or draw(st.booleans()):
         context["aws:multifactorauthpresent"] = "false"
     ext = draw(st.sampled_from([None, "ab", "abX", "ABC", "abc", "zzz", account, "x"]))
     if ext is not None:

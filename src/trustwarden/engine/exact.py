@@ -893,15 +893,17 @@ class _Encoder:
             return z3.Or(*[z3.Not(key.present) if w else key.present for w in wanted])
         if base not in KNOWN_OPS:
             raise Unevaluable(cond.operator)
-        if base == "Bool" and cond.key in _NEVER_BOOLEAN:
-            # AWS does not document Bool on a value that is never true/false: the worst case.
-            raise Unevaluable(cond.operator)
         key = self.key(cond.key)
+        # AWS does not document Bool on a value that is never true/false: the worst case
+        # (decided below like any value that cannot be compared: the key stays modelled).
+        never_bool = base == "Bool" and cond.key in _NEVER_BOOLEAN
         negated = base in NEGATED
         positive = _NEGATED_OF.get(base, base)
         values = [self._policy_value(cond, v) for v in cond.values]
 
         def ok(index: int, elem: z3.ExprRef) -> z3.BoolRef:
+            if never_bool:
+                raise Unevaluable(cond.operator)
             hits = [
                 z3.And(resolvable, self._match(positive, key, index, elem, pieces))
                 for resolvable, pieces in values
