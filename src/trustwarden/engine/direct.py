@@ -842,19 +842,28 @@ def _account_fills(pattern: str) -> list[str]:
     return out
 
 
+def _iam_arn_pattern(value: str, partition: str) -> tuple[str, str] | None:
+    """(account, resource) patterns of an ARN pattern whose first four fields can match an IAM
+    ARN of ``partition`` (``arn``, the partition, ``iam``, no region); ``None`` otherwise."""
+    parts = value.split(":", 5)
+    if len(parts) != 6:
+        return None
+    for part, constant in zip(parts[:4], ("arn", partition, "iam", ""), strict=True):
+        if glob_regex(part).fullmatch(constant) is None:
+            return None
+    return parts[4], parts[5]
+
+
 def _arn_universal(op: str, value: str, partition: str, word: str, account: str | None) -> bool:
     """Whether the atom matches every caller of kind ``word`` (False when unsure)."""
     if op == "StringLike":
         return _covers((op, value), f"arn:{partition}:iam::")
     if op not in ("ArnLike", "ArnEquals"):
         return False
-    parts = value.split(":", 5)
-    if len(parts) != 6:
+    parts = _iam_arn_pattern(value, partition)
+    if parts is None:
         return False
-    for part, constant in zip(parts[:4], ("arn", partition, "iam", ""), strict=True):
-        if glob_regex(part).fullmatch(constant) is None:
-            return False
-    acct, resource = parts[4], parts[5]
+    acct, resource = parts
     any_account = acct == "*" or (account is not None and glob_regex(acct).fullmatch(account))
     return bool(any_account) and _covers(("StringLike", resource), word + "/")
 
@@ -866,13 +875,10 @@ def _arn_possible(op: str, value: str, partition: str, word: str, account: str |
         head = re.split(r"[*?]", value, maxsplit=1)[0] if op == "StringLike" else value
         common = min(len(head), len(prefix))
         return head[:common] == prefix[:common]
-    parts = value.split(":", 5)
-    if len(parts) != 6:
+    parts = _iam_arn_pattern(value, partition)
+    if parts is None:
         return False
-    for part, constant in zip(parts[:4], ("arn", partition, "iam", ""), strict=True):
-        if glob_regex(part).fullmatch(constant) is None:
-            return False
-    acct = parts[4]
+    acct, resource = parts
     if account is not None or not ("*" in acct or "?" in acct):
         if not is_account_id(acct if account is None else account):
             return False
@@ -885,9 +891,9 @@ def _arn_possible(op: str, value: str, partition: str, word: str, account: str |
         size = len(fixed) + acct.count("?")
         if size > 12 or ("*" not in acct and size != 12):
             return False
-    if not ("*" in parts[5] or "?" in parts[5]):
-        return _split_resource(parts[5], word) is not None
-    head = re.split(r"[*?]", parts[5], maxsplit=1)[0]
+    if not ("*" in resource or "?" in resource):
+        return _split_resource(resource, word) is not None
+    head = re.split(r"[*?]", resource, maxsplit=1)[0]
     want = word + "/"
     common = min(len(head), len(want))
     return head[:common] == want[:common]
