@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import io
+import threading
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import click
 import pytest
@@ -181,6 +183,12 @@ def test_lazy_target_must_be_a_command(cli: RunCli, monkeypatch: pytest.MonkeyPa
 
 def test_entry_point_exits_with_mains_code(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(main_module, "main", lambda: 7)
+    # Worker threads an earlier test left finishing their last call would make _leave use
+    # os._exit (tests/aws/test_cli_live.py covers that grace); this test is about the code.
+    only_me = SimpleNamespace(
+        current_thread=threading.current_thread, enumerate=lambda: [threading.current_thread()]
+    )
+    monkeypatch.setattr(main_module, "threading", only_me)
     with pytest.raises(SystemExit) as caught:
         main_module.entry_point()
     assert caught.value.code == 7
