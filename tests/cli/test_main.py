@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import gc
 import io
+import signal
 import threading
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -189,8 +191,15 @@ def test_entry_point_exits_with_mains_code(monkeypatch: pytest.MonkeyPatch) -> N
         current_thread=threading.current_thread, enumerate=lambda: [threading.current_thread()]
     )
     monkeypatch.setattr(main_module, "threading", only_me)
-    with pytest.raises(SystemExit) as caught:
-        main_module.entry_point()
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    threshold = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit) as caught:
+            main_module.entry_point()
+    finally:  # the process-wide settings entry_point makes stay out of the other tests
+        gc.set_threshold(*threshold)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
     assert caught.value.code == 7
 
 
