@@ -30,7 +30,7 @@ def policy_document(scope: Scope, block: Block, run: Pass) -> LineDict:
         if attribute in attrs:
             sources = evaluator.eval(attrs[attribute], run)
             for source in sources if isinstance(sources, list) else [sources]:
-                statements = _merge_statements(statements, _statements_of(source))
+                statements = _merge_statements(statements, _statements_of(source, block.line))
     own: list[Any] = [
         _statement(body, evaluator, run, env)
         for body, env in _expand(block.body, "statement", evaluator, run, {})
@@ -40,7 +40,7 @@ def policy_document(scope: Scope, block: Block, run: Pass) -> LineDict:
         if attribute in attrs:
             overrides = evaluator.eval(attrs[attribute], run)
             for override in overrides if isinstance(overrides, list) else [overrides]:
-                statements = _merge_statements(statements, _statements_of(override))
+                statements = _merge_statements(statements, _statements_of(override, block.line))
     version = evaluator.eval(attrs["version"], run) if "version" in attrs else "2012-10-17"
     document = LineDict({"Version": version, "Statement": LineList(statements)})
     document.line = block.line
@@ -168,8 +168,20 @@ def trust_document(value: Any) -> Any:
     return value
 
 
-def _statements_of(source: Any) -> list[Any]:
+def _statements_of(source: Any, line: int) -> list[Any]:
+    """The statements of a source or override document; an unknown document is assumed the
+    worst: a statement that lets an unknown (outside) principal in without conditions."""
     document = trust_document(source)
+    if isinstance(document, Unknown):
+        statement = LineDict(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": Unknown(f"{document.what} in source/override_policy_documents")},
+                "Action": "sts:AssumeRole",
+            }
+        )
+        statement.line = line
+        return [statement]
     if not isinstance(document, dict):
         return []
     statements = document.get("Statement")
