@@ -265,7 +265,11 @@ class ModuleInstance:
 
     def data(self, kind: str, name: str, rest: list[Any], run: Pass) -> Any:
         """``data.kind.name...``: caller identity, partition, region and policy documents."""
-        if rest and isinstance(rest[0], int | Unknown) and not isinstance(rest[0], str):
+        block = self._data.get((kind, name))
+        instance: Any = None
+        if block is not None and len(rest) > 1 and _repeated(block):
+            instance, rest = rest[0], rest[1:]  # data.x.y["key"].attr: that instance's
+        elif rest and isinstance(rest[0], int | Unknown) and not isinstance(rest[0], str):
             rest = rest[1:]  # data.x.y[0].attr: every instance is alike here
         attribute = str(rest[0]) if rest else ""
         if kind == "aws_caller_identity" and attribute == "account_id":
@@ -276,11 +280,11 @@ class ModuleInstance:
             return "aws"
         if kind == "aws_region" and attribute in ("name", "region", "id"):
             return "us-east-1"  # never decides a trust verdict
-        block = self._data.get((kind, name))
         wants_json = attribute in ("json", "minified_json")
         if kind == "aws_iam_policy_document" and block is not None and wants_json:
-            key = ("doc", id(self), name)
-            return self._cached(run, key, lambda: JsonText(policy_document(self, block, run)))
+            env = self._instance_env(block, instance) if instance is not None else {}
+            key = ("doc", id(self), name, repr(instance))
+            return self._cached(run, key, lambda: JsonText(policy_document(self, block, run, env)))
         return Unknown(f"data.{kind}.{name}.{attribute}".rstrip("."))
 
     def resource_attribute(self, kind: str, name: str, rest: list[Any], run: Pass) -> Any:
@@ -423,6 +427,21 @@ class ModuleInstance:
             return [(f"[{json.dumps(k)}]", {"each": {"key": k, "value": v}}) for k, v in pairs]
         return [("", {})]
 
+    def _instance_env(self, block: Block, instance: Any) -> dict[str, Any]:
+        """The ``count``/``each`` names of one instance of ``block`` (unknown if not found)."""
+        instances = self._instances(block)
+        for suffix, env in instances:
+            if suffix == "[*]":
+                return env
+            value = env["each"]["key"] if "each" in env else env["count"]["index"]
+            if not isinstance(instance, Unknown) and str(value) == str(instance):
+                return env
+        shown = instance.what if isinstance(instance, Unknown) else json.dumps(instance)
+        what = Unknown(f"data.{'.'.join(block.labels)}[{shown}] (an instance not known)")
+        if "each" in (instances[0][1] if instances else {}):
+            return {"each": {"key": what, "value": what}}
+        return {"count": {"index": what}}
+
     def _role(self, block: Block) -> Iterator[Event]:
         name = block.labels[1]
         attrs = attributes(block.body)
@@ -478,6 +497,12 @@ class ModuleInstance:
                 variant=variant if len(done) > 1 else None,
                 unknown=tuple(run.unknown),
             )
+
+
+def _repeated(block: Block) -> bool:
+    """Whether ``block`` has ``count`` or ``for_each`` (its references name an instance)."""
+    attrs = attributes(block.body)
+    return "count" in attrs or "for_each" in attrs
 
 
 def _walk(value: Any, steps: list[Any]) -> Any:

@@ -21,27 +21,31 @@ from trustwarden.sources.iac.hcleval import Evaluator, JsonText, Pass, Scope
 from trustwarden.sources.iac.hclsyntax import Block, attributes, blocks, text
 
 
-def policy_document(scope: Scope, block: Block, run: Pass) -> LineDict:
-    """The JSON the AWS provider renders for ``data "aws_iam_policy_document"``."""
+def policy_document(
+    scope: Scope, block: Block, run: Pass, env: dict[str, Any] | None = None
+) -> LineDict:
+    """The JSON the AWS provider renders for ``data "aws_iam_policy_document"`` (``env``:
+    ``count``/``each`` of the instance, for a block with ``count`` or ``for_each``)."""
+    env = env or {}
     evaluator = Evaluator(scope, block.file)
     attrs = attributes(block.body)
     statements: list[Any] = []
     for attribute in ("source_policy_documents", "source_json"):
         if attribute in attrs:
-            sources = evaluator.eval(attrs[attribute], run)
+            sources = evaluator.eval(attrs[attribute], run, env)
             for source in sources if isinstance(sources, list) else [sources]:
                 statements = _merge_statements(statements, _statements_of(source, block.line))
     own: list[Any] = [
-        _statement(body, evaluator, run, env)
-        for body, env in _expand(block.body, "statement", evaluator, run, {})
+        _statement(body, evaluator, run, inner)
+        for body, inner in _expand(block.body, "statement", evaluator, run, env)
     ]
     statements = _merge_statements(statements, own)
     for attribute in ("override_policy_documents", "override_json"):
         if attribute in attrs:
-            overrides = evaluator.eval(attrs[attribute], run)
+            overrides = evaluator.eval(attrs[attribute], run, env)
             for override in overrides if isinstance(overrides, list) else [overrides]:
                 statements = _merge_statements(statements, _statements_of(override, block.line))
-    version = evaluator.eval(attrs["version"], run) if "version" in attrs else "2012-10-17"
+    version = evaluator.eval(attrs["version"], run, env) if "version" in attrs else "2012-10-17"
     document = LineDict({"Version": version, "Statement": LineList(statements)})
     document.line = block.line
     return document
@@ -168,6 +172,9 @@ def trust_document(value: Any) -> Any:
     return value
 
 
+_SOURCES = "source/override_policy_documents"
+
+
 def _statements_of(source: Any, line: int) -> list[Any]:
     """The statements of a source or override document; an unknown document is assumed the
     worst: a statement that lets an unknown (outside) principal in without conditions."""
@@ -176,7 +183,7 @@ def _statements_of(source: Any, line: int) -> list[Any]:
         statement = LineDict(
             {
                 "Effect": "Allow",
-                "Principal": {"AWS": Unknown(f"{document.what} in source/override_policy_documents")},
+                "Principal": {"AWS": Unknown(f"{document.what} in {_SOURCES}")},
                 "Action": "sts:AssumeRole",
             }
         )
