@@ -23,6 +23,7 @@ from trustwarden.engine.evaluate import statement_covers_assume_role
 from trustwarden.engine.severity import role_severity
 from trustwarden.errors import PolicyError
 from trustwarden.model import (
+    UNKNOWN_ACCOUNT,
     Finding,
     RoleResult,
     Skipped,
@@ -71,6 +72,7 @@ def external_id_tests(result: RoleResult) -> list[ExternalIdTest]:
     except PolicyError:
         return []
     own = result.role.account_id
+    unknown = _has_unknown_values(result)
     found: list[ExternalIdTest] = []
     for statement in policy.statements:
         if statement.effect != "Allow" or not statement_covers_assume_role(statement):
@@ -80,12 +82,19 @@ def external_id_tests(result: RoleResult) -> list[ExternalIdTest]:
             for p in statement.principals
             if p.kind in ("AWS", "*") and principal_account(p.value) != own
         )
-        found.extend(
-            ExternalIdTest(statement, cond.operator, cond.values, outside)
-            for cond in statement.conditions
-            if cond.key == EXTERNAL_ID_KEY and cond.operator in EXACT | {PATTERN}
-        )
+        for cond in statement.conditions:
+            if cond.key != EXTERNAL_ID_KEY or cond.operator not in EXACT | {PATTERN}:
+                continue
+            # A value not known before deployment (a template parameter) cannot be judged.
+            values = tuple(v for v in cond.values if not (unknown and UNKNOWN_ACCOUNT in v))
+            if values:
+                found.append(ExternalIdTest(statement, cond.operator, values, outside))
     return found
+
+
+def _has_unknown_values(result: RoleResult) -> bool:
+    """Whether the role's document (from a template) shows unknown values as the outsider."""
+    return any(UNKNOWN_ACCOUNT in note for note in result.role.origin.notes)
 
 
 def _text_mentions_external_id(text: str) -> bool:
@@ -123,7 +132,7 @@ class ExternalIdMemo:
     LIMIT = 1024  # distinct documents with an External ID (each entry holds its statements)
 
     def __init__(self) -> None:
-        self._memo: dict[tuple[str, str], list[ExternalIdTest]] = {}
+        self._memo: dict[tuple[str, str, bool], list[ExternalIdTest]] = {}
 
     def tests(self, result: RoleResult) -> list[ExternalIdTest]:
         """:func:`external_id_tests` of ``result``, from the memo when its document was seen."""
@@ -131,7 +140,7 @@ class ExternalIdMemo:
         text = doc if isinstance(doc, str) else repr(doc) if isinstance(doc, dict) else None
         if text is None:
             return external_id_tests(result)
-        key = (text, result.role.account_id)
+        key = (text, result.role.account_id, _has_unknown_values(result))
         found = self._memo.get(key)
         if found is None:
             if len(self._memo) >= self.LIMIT:

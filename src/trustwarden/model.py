@@ -50,6 +50,10 @@ _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 # --------------------------------------------------------------------------- identifiers
 
+# What a value unknown before deployment (a template parameter without a default, ...) stands
+# for in a trust document read from a template: an account nobody trusts. The role's origin
+# notes name each such value ("... shown as 999999999999").
+UNKNOWN_ACCOUNT = "999999999999"
 # IAM is ASCII: an account ID is exactly 12 ASCII digits (no other Unicode digits, no trailing
 # newline). These patterns are for ``fullmatch`` only.
 ACCOUNT_ID_RE = re.compile(r"[0-9]{12}", re.ASCII)

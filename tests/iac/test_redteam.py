@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.iac.helpers import OWN, results, statuses
+from trustwarden.engine import analyze_roles
+from trustwarden.model import Role, RoleResult, Settings
+from trustwarden.postscan import after_engine
+from trustwarden.sources.iac import load_paths, merge_results
 from trustwarden.sources.iac.common import UNKNOWN_ACCOUNT
 
 _OWN_STATEMENT = """
@@ -17,6 +21,13 @@ _OWN_STATEMENT = """
     }
   }
 """
+
+
+def scan_events(paths: list[Path], account_id: str) -> dict[str, RoleResult]:
+    """Results as ``scan`` reports them: merged variants, then the External ID checks."""
+    items = [i for i in load_paths(paths, account_id) if isinstance(i, Role)]
+    merged = merge_results(analyze_roles(items, Settings()), account_id)
+    return {r.role.name: r for r in after_engine(merged) if isinstance(r, RoleResult)}
 
 
 def _write(directory: Path, text: str, name: str = "main.tf") -> Path:
@@ -103,3 +114,39 @@ resource "aws_iam_role" "c1" {
     globex = found['aws_iam_role.p["globex"]']
     assert globex.findings[0].principals == ("arn:aws:iam::198361731867:root",)
     assert not globex.role.origin.notes  # nothing was unknown
+
+
+def test_an_unknown_external_id_is_not_judged_guessable_or_shared(tmp_path: Path) -> None:
+    template = tmp_path / "vendors.yaml"
+    template.write_text(
+        """
+Parameters:
+  AcmeExternalId: {Type: String, NoEcho: true}
+  GlobexExternalId: {Type: String, NoEcho: true}
+Resources:
+  Acme:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: "arn:aws:iam::464622532012:root"}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {sts:ExternalId: !Ref AcmeExternalId}}
+  Globex:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: "arn:aws:iam::198361731867:root"}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {sts:ExternalId: !Sub "${GlobexExternalId}"}}
+"""
+    )
+    events = scan_events([template], OWN)
+    assert {name: r.status.value for name, r in events.items()} == {
+        "Acme": "pass",
+        "Globex": "pass",
+    }
+    assert all(not r.findings for r in events.values())
