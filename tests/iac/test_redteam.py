@@ -150,3 +150,30 @@ Resources:
         "Globex": "pass",
     }
     assert all(not r.findings for r in events.values())
+
+
+def test_ssm_parameter_types_are_unknown_not_their_default(tmp_path: Path) -> None:
+    template = tmp_path / "ssm.yaml"
+    template.write_text(
+        """
+Parameters:
+  VendorAccount:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /org/vendor/account-id
+Resources:
+  Vendor:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:${AWS::Partition}:iam::${VendorAccount}:root"}
+            Action: sts:AssumeRole
+          - Effect: Allow
+            Principal: {AWS: !Ref VendorAccount}
+            Action: sts:AssumeRole
+"""
+    )
+    (result,) = results([template], OWN).values()
+    assert result.status.value == "fail"  # an outsider, not a malformed principal
+    assert any("/org/vendor/account-id" in note for note in result.role.origin.notes)

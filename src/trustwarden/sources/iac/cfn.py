@@ -186,6 +186,8 @@ class Template:
                 return Unknown(f"!Ref {name} (parameter {name} has no default)")
             default = self.resolve(param["Default"], run)
             kind = str(param.get("Type", ""))
+            if kind.startswith("AWS::SSM::Parameter::Value<"):  # the default names the value
+                return Unknown(f"!Ref {name} (the value of SSM parameter {default})")
             if isinstance(default, str) and (kind.startswith("List<") or kind.endswith("List")):
                 return [part.strip() for part in default.split(",")]
             return default
