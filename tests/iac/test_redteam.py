@@ -177,3 +177,23 @@ Resources:
     (result,) = results([template], OWN).values()
     assert result.status.value == "fail"  # an outsider, not a malformed principal
     assert any("/org/vendor/account-id" in note for note in result.role.origin.notes)
+
+
+def test_utf16_and_utf32_templates_are_read_when_found_by_walking(tmp_path: Path) -> None:
+    text = (
+        '{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {'
+        '"AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", '
+        '"Principal": {"AWS": "222222222222"}, "Action": "sts:AssumeRole"}]}}}}}'
+    )
+    for encoding in ("utf-16", "utf-16-be", "utf-32"):
+        data = text.encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        (tmp_path / f"{encoding}.json").write_bytes(data)
+    (tmp_path / "yaml16.yaml").write_bytes(text.encode("utf-16"))
+    found = results([tmp_path], OWN)
+    assert statuses(found) == {"R": "fail"}
+    files = {r.role.origin.file for r in results([tmp_path / "utf-32.json"], OWN).values()}
+    assert files == {str(tmp_path / "utf-32.json")}
+    roles_found = [i for i in load_paths([tmp_path], OWN) if isinstance(i, Role) and i.name == "R"]
+    assert len(roles_found) == 4  # one per file, none skipped silently

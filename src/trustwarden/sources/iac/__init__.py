@@ -11,6 +11,7 @@ findings. The role's account is ``account_id`` (``--account-id``), else a placeh
 
 from __future__ import annotations
 
+import codecs
 import gc
 import os
 from collections.abc import Iterable, Iterator
@@ -124,6 +125,13 @@ def read_unit(
     except OSError as exc:
         yield TemplateError(f"{unit.name}: cannot read: {exc.strerror or exc}")
         return
+    encoding = _encoding(raw)
+    if encoding != "utf-8-sig":  # UTF-16/32 with a byte order mark (Windows tools write it)
+        try:
+            raw = raw.decode(encoding).encode()
+        except UnicodeDecodeError:
+            yield TemplateError(f"{unit.name}: not {encoding.upper()} text")
+            return
     if not unit.explicit and not any(marker in raw for marker in _MARKERS):
         return  # not a template: package.json, CI workflows, ...
     try:
@@ -149,6 +157,15 @@ def read_unit(
             f"{unit.name}: not a CloudFormation template, CDK output or Terraform plan "
             "(no Resources of typed resources, no format_version)"
         )
+
+
+def _encoding(raw: bytes) -> str:
+    """The text encoding its byte order mark says (UTF-8, with or without a mark, else)."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig"
 
 
 PARALLEL_MIN_UNITS = 64  # below this, starting worker processes costs more than it saves
