@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.iac.helpers import OWN, results, statuses
 from trustwarden.engine import analyze_roles
-from trustwarden.model import Role, RoleResult, Settings
+from trustwarden.model import Role, RoleResult, Settings, Skipped
 from trustwarden.postscan import after_engine
 from trustwarden.sources.iac import load_paths, merge_results
 from trustwarden.sources.iac.common import UNKNOWN_ACCOUNT
@@ -197,3 +197,52 @@ def test_utf16_and_utf32_templates_are_read_when_found_by_walking(tmp_path: Path
     assert files == {str(tmp_path / "utf-32.json")}
     roles_found = [i for i in load_paths([tmp_path], OWN) if isinstance(i, Role) and i.name == "R"]
     assert len(roles_found) == 4  # one per file, none skipped silently
+
+
+def _laughs(levels: int) -> str:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines.extend(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels + 1)
+    )
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_aliases_of_aliases_do_not_hang_and_other_roles_are_read(tmp_path: Path) -> None:
+    template = tmp_path / "laughs.yaml"
+    template.write_text(
+        "Metadata:\n"
+        + "\n".join("  " + line for line in _laughs(12).splitlines())
+        + """
+Resources:
+  Tagged:
+    Type: AWS::IAM::Role
+    Properties:
+      Tags: *a12
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: "222222222222"}, Action: sts:AssumeRole}
+  Bomb:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: "222222222222"}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {aws:SourceArn: *a12}}
+  After:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: "111111111111"}, Action: sts:AssumeRole}
+"""
+    )
+    items = list(load_paths([template], OWN))
+    assert {i.name: "role" for i in items if isinstance(i, Role)} == {
+        "Tagged": "role",
+        "After": "role",
+    }
+    (problem,) = [i for i in items if isinstance(i, Skipped)]
+    assert problem.what == str(template)
+    assert problem.reason.startswith("line 23: Bomb: more than 100000 lists and mappings")

@@ -30,6 +30,7 @@ from trustwarden.sources.iac.common import (
 )
 
 SOURCE = "cloudformation"
+MAX_SIZE = 100_000  # lists and mappings in one resolved trust policy (IAM allows 2-8 KiB)
 _NO_VALUE = object()
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 _LAMBDA_TRUST = {
@@ -69,6 +70,7 @@ class _Pass:
     own: str
     open: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    size: int = 0  # lists and mappings resolved: YAML aliases can make a small file huge
 
 
 class Template:
@@ -101,7 +103,12 @@ class Template:
                 name, role_name = f"{logical_id}Role", None
             else:
                 continue
-            yield from self._variants(name, role_name, document, line=line, own=own, lid=logical_id)
+            try:
+                yield from self._variants(
+                    name, role_name, document, line=line, own=own, lid=logical_id
+                )
+            except TemplateError as exc:  # this role only: the others are still read
+                yield TemplateError(f"{self.name}: line {line}: {logical_id}: {exc.message}")
 
     def _variants(
         self, name: str, role_name: Any, document: Any, *, line: int | None, own: str, lid: str
@@ -141,6 +148,12 @@ class Template:
 
     def resolve(self, value: Any, run: _Pass) -> Any:
         """``value`` with its intrinsic functions evaluated (``_NO_VALUE`` for AWS::NoValue)."""
+        if isinstance(value, dict | list):
+            run.size += 1
+            if run.size > MAX_SIZE:
+                raise TemplateError(
+                    f"more than {MAX_SIZE} lists and mappings (YAML aliases?); not evaluated"
+                )
         if isinstance(value, dict):
             if len(value) == 1:
                 ((key, arg),) = value.items()

@@ -87,22 +87,20 @@ class _Converter:
     def __init__(self, name: str, json_mode: bool) -> None:
         self.name = name
         self.json_mode = json_mode
+        # Collections by node: an alias is the node of its anchor, converted once (converting
+        # it at every use grows exponentially with aliases of aliases: "billion laughs").
+        self.done: dict[int, Any] = {}
 
     def value(self, node: yaml.Node) -> Any:
-        tag = node.tag
         if isinstance(node, yaml.ScalarNode):
-            if self.json_mode and not node.style:  # plain: None (Python parser) or ""
-                try:
-                    return json.loads(node.value)
-                except ValueError:
-                    return node.value
-            if tag in (_STR, _TIMESTAMP):
-                return node.value
-            if tag in _INTRINSIC:
-                return self._intrinsic(tag, node.value, node)
-            if tag.startswith("!"):
-                return self._foreign(tag, node)
-            return _SCALARS.construct_object(node)
+            return self._scalar(node)
+        found = self.done.get(id(node))
+        if found is None:
+            found = self.done[id(node)] = self._collection(node)
+        return found
+
+    def _collection(self, node: yaml.Node) -> Any:
+        tag = node.tag
         if tag.startswith("!") and tag not in _INTRINSIC:
             return self._foreign(tag, node)
         if isinstance(node, yaml.SequenceNode):
@@ -111,6 +109,21 @@ class _Converter:
             return self._intrinsic(tag, out, node) if tag in _INTRINSIC else out
         mapping = self._mapping(node)
         return self._intrinsic(tag, mapping, node) if tag in _INTRINSIC else mapping
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if self.json_mode and not node.style:  # plain: None (Python parser) or ""
+            try:
+                return json.loads(node.value)
+            except ValueError:
+                return node.value
+        if tag in (_STR, _TIMESTAMP):
+            return node.value
+        if tag in _INTRINSIC:
+            return self._intrinsic(tag, node.value, node)
+        if tag.startswith("!"):
+            return self._foreign(tag, node)
+        return _SCALARS.construct_object(node)
 
     def _mapping(self, node: yaml.Node) -> LineDict:
         out = LineDict()
