@@ -110,7 +110,7 @@ class _Converter:
         mapping = self._mapping(node)
         return self._intrinsic(tag, mapping, node) if tag in _INTRINSIC else mapping
 
-    def _scalar(self, node: yaml.Node) -> Any:
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
         if self.json_mode and not node.style:  # plain: None (Python parser) or ""
             try:
