@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from tests.iac.helpers import OWN, results, statuses
+from tests.iac.helpers import OWN, results, skipped, statuses
 from trustwarden.engine import analyze_roles
 from trustwarden.model import Role, RoleResult, Settings, Skipped
 from trustwarden.postscan import after_engine
@@ -246,3 +247,23 @@ Resources:
     (problem,) = [i for i in items if isinstance(i, Skipped)]
     assert problem.what == str(template)
     assert problem.reason.startswith("line 23: Bomb: more than 100000 lists and mappings")
+
+
+def test_terraform_json_files_with_roles_are_reported_not_skipped_silently(
+    tmp_path: Path,
+) -> None:
+    role = {
+        "resource": {
+            "aws_iam_role": {
+                "r": {
+                    "assume_role_policy": '{"Statement": [{"Effect": "Allow", '
+                    '"Principal": {"AWS": "222222222222"}, "Action": "sts:AssumeRole"}]}'
+                }
+            }
+        }
+    }
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(role))
+    (tmp_path / "providers.tf.json").write_text(json.dumps({"provider": {"aws": {}}}))
+    (problem,) = skipped([tmp_path])
+    assert problem.what == str(tmp_path / "cdk.tf.json")
+    assert "Terraform JSON configuration (.tf.json) is not evaluated" in problem.reason

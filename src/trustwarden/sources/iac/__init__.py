@@ -132,6 +132,13 @@ def read_unit(
         except UnicodeDecodeError:
             yield TemplateError(f"{unit.name}: not {encoding.upper()} text")
             return
+    if unit.path.name.endswith(".tf.json"):  # Terraform's JSON syntax (CDKTF writes it)
+        if b"aws_iam_role" in raw or unit.explicit:
+            yield TemplateError(
+                f"{unit.name}: Terraform JSON configuration (.tf.json) is not evaluated; "
+                "its aws_iam_role resources were not checked (scan a plan: terraform show -json)"
+            )
+        return
     if not unit.explicit and not any(marker in raw for marker in _MARKERS):
         return  # not a template: package.json, CI workflows, ...
     try:
