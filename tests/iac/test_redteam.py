@@ -267,3 +267,48 @@ def test_terraform_json_files_with_roles_are_reported_not_skipped_silently(
     (problem,) = skipped([tmp_path])
     assert problem.what == str(tmp_path / "cdk.tf.json")
     assert "Terraform JSON configuration (.tf.json) is not evaluated" in problem.reason
+
+
+def test_plans_leave_out_data_sources_that_read_existing_roles(tmp_path: Path) -> None:
+    trust = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "222222222222"},
+                    "Action": "sts:AssumeRole",
+                }
+            ]
+        }
+    )
+    role = {"type": "aws_iam_role", "name": "r", "values": {"assume_role_policy": trust}}
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {**role, "address": "aws_iam_role.r", "mode": "managed"},
+                    {**role, "address": "data.aws_iam_role.existing", "mode": "data"},
+                ]
+            }
+        },
+        "resource_changes": [
+            {
+                "address": address,
+                "mode": mode,
+                "type": "aws_iam_role",
+                "name": "r",
+                "change": {"actions": [action], "after": {"assume_role_policy": trust}},
+            }
+            for address, mode, action in (
+                ("aws_iam_role.r", "managed", "create"),
+                ("data.aws_iam_role.existing", "data", "read"),
+            )
+        ],
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    assert statuses(results([path], OWN)) == {"aws_iam_role.r": "fail"}
+    del plan["resource_changes"]
+    path.write_text(json.dumps(plan))
+    assert statuses(results([path], OWN)) == {"aws_iam_role.r": "fail"}

@@ -32,7 +32,7 @@ def plan_roles(data: dict[str, Any], name: str) -> Iterator[RoleSpec]:
     changes = data.get("resource_changes")
     if isinstance(changes, list):
         for index, change in enumerate(changes):
-            if not isinstance(change, dict) or change.get("type") != "aws_iam_role":
+            if not _managed_role(change):
                 continue
             detail = change.get("change") or {}
             if detail.get("actions") == ["delete"]:
@@ -48,12 +48,22 @@ def plan_roles(data: dict[str, Any], name: str) -> Iterator[RoleSpec]:
 
 def _module(module: dict[str, Any], name: str, pointer: str) -> Iterator[RoleSpec]:
     for index, resource in enumerate(module.get("resources") or []):
-        if isinstance(resource, dict) and resource.get("type") == "aws_iam_role":
+        if _managed_role(resource):
             values = resource.get("values") or {}
             yield _spec(resource, values, False, name, f"{pointer}/resources/{index}")
     for index, child in enumerate(module.get("child_modules") or []):
         if isinstance(child, dict):
             yield from _module(child, name, f"{pointer}/child_modules/{index}")
+
+
+def _managed_role(resource: Any) -> bool:
+    """An ``aws_iam_role`` the configuration manages (``data "aws_iam_role"`` reads a role
+    that exists already: not one this plan creates or keeps)."""
+    return (
+        isinstance(resource, dict)
+        and resource.get("type") == "aws_iam_role"
+        and resource.get("mode", "managed") == "managed"
+    )
 
 
 def _spec(
