@@ -312,3 +312,50 @@ def test_plans_leave_out_data_sources_that_read_existing_roles(tmp_path: Path) -
     del plan["resource_changes"]
     path.write_text(json.dumps(plan))
     assert statuses(results([path], OWN)) == {"aws_iam_role.r": "fail"}
+
+
+def test_template_directives_if_else_and_for_are_evaluated(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        """
+variable "env" {}
+variable "partners" { default = ["464622532012", "198361731867"] }
+resource "aws_iam_role" "loop" {
+  assume_role_policy = <<-EOT
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+      %{~ for i, a in var.partners ~}
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::${a}:root"},
+         "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"sts:ExternalId":
+           "%{ if i == 0 }a8f3e2b1-77c4-4c1e%{ else }c1d2e3f4-a5b6-4c7d%{ endif }"}}}
+        %{ if i < length(var.partners) - 1 },%{ endif }
+      %{~ endfor ~}
+      ]
+    }
+  EOT
+}
+resource "aws_iam_role" "choice" {
+  assume_role_policy = <<-EOT
+    {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+      "Principal": {"AWS": "arn:aws:iam::464622532012:root"}
+      %{ if var.env == "prod" }
+      ,"Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+      %{ endif }
+    }]}
+  EOT
+}
+""",
+    )
+    found = results([root], OWN)
+    assert statuses(found) == {"aws_iam_role.loop": "pass", "aws_iam_role.choice": "fail"}
+    loop = found["aws_iam_role.loop"].role.trust_document
+    assert isinstance(loop, dict)
+    assert [s["Condition"]["StringEquals"]["sts:ExternalId"] for s in loop["Statement"]] == [
+        "a8f3e2b1-77c4-4c1e",
+        "c1d2e3f4-a5b6-4c7d",
+    ]
+    choice = found["aws_iam_role.choice"]
+    assert choice.role.origin.variant is not None  # both ways: the worst (no MFA) is shown
+    assert "=false" in choice.role.origin.variant

@@ -178,7 +178,10 @@ resource "aws_iam_role" "r" {
         ('"a\\"b $${lit}"', 'a"b ${lit}'),
         ('jsondecode("{\\"a\\": \\"222222222222\\"}").a', "222222222222"),
         ('unknownfn("x")', UNKNOWN_ACCOUNT),
-        ('"%{if true}x%{endif}"', UNKNOWN_ACCOUNT),
+        ('"%{if true}x%{endif}"', "x"),
+        ('"%{if false}x%{else}y%{endif}"', "y"),
+        ('"%{for a in [1, 2]}<${a}>%{endfor}"', "<1><2>"),
+        ('"%{for a in var.nope}x%{endfor}"', UNKNOWN_ACCOUNT),
     ],
 )
 def test_expressions(expression: str, expected: object, tmp_path: Path) -> None:

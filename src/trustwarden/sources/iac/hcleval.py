@@ -171,7 +171,14 @@ class Evaluator:
             literal = source[position - base : piece.start_byte - base].decode("utf-8", "replace")
             parts.append(literal if heredoc else _unescape(literal))
             if piece.type == "template_directive":
-                return Unknown(f"{text(node)} (a template directive)")
+                directive = self._directive(
+                    piece, source=source, base=base, heredoc=heredoc, run=run, env=env
+                )
+                if isinstance(directive, Unknown):
+                    return directive
+                parts.append(directive)
+                position = piece.end_byte
+                continue
             inner = next((c for c in piece.children if c.type == "expression"), None)
             value = self._expression(inner, run, env) if inner is not None else ""
             if len(pieces) == 1 and not "".join(parts).strip():
@@ -187,6 +194,90 @@ class Evaluator:
         if whole is not None and not tail and not parts[0] and not isinstance(whole, str):
             return whole  # "${x}" alone keeps x's type
         return "".join(parts) + _unescape(tail)
+
+    def _directive(
+        self, node: Node, *, source: bytes, base: int, heredoc: bool, run: Pass, env: dict[str, Any]
+    ) -> str | Unknown:
+        """The text of ``%{ if }``/``%{ for }``: an unknown condition takes the branch the
+        pass chose, like a conditional. Strip markers (``~``) are ignored: trust policies are
+        JSON, where that whitespace does not matter."""
+        inner = node.named_children[0] if node.named_children else None
+        if inner is None or inner.type not in ("template_if", "template_for"):
+            return Unknown(f"{text(node)} (a template directive)")
+        marks = [c for c in inner.children if c.type.startswith("template_") and c.is_named]
+        intro = marks[0]
+        where: dict[str, Any] = {"source": source, "base": base, "heredoc": heredoc}
+        if inner.type == "template_if":
+            condition = next(c for c in intro.children if c.type == "expression")
+            other = next((c for c in marks if c.type == "template_else_intro"), None)
+            close = marks[-1]
+            value = self._expression(condition, run, env)
+            if not isinstance(value, bool):
+                key = f"{self.file}:{line_of(node)}:{node.start_byte}"
+                if all(k != key for k, _ in run.open):
+                    shown = f"{text(condition)} ({Path(self.file).name}:{line_of(node)})"
+                    run.open.append((key, shown))
+                value = run.choices.get(key, True)
+            if value:
+                return self._span(inner, intro, other or close, **where, run=run, env=env)
+            if other is None:
+                return ""
+            return self._span(inner, other, close, **where, run=run, env=env)
+        names = [text(c) for c in intro.children if c.type == "identifier"]
+        collection_node = next(c for c in intro.children if c.type == "expression")
+        collection = self._expression(collection_node, run, env)
+        if isinstance(collection, Unknown) or not names:
+            return Unknown(f"{text(node)} (a template directive over an unknown collection)")
+        out: list[str] = []
+        for key, item in _pairs(collection):
+            local = dict(env)
+            if len(names) == 2:
+                local[names[0]], local[names[1]] = key, item
+            else:
+                local[names[0]] = item
+            part = self._span(inner, intro, marks[-1], **where, run=run, env=local)
+            if isinstance(part, Unknown):
+                return part
+            out.append(part)
+        return "".join(out)
+
+    def _span(
+        self,
+        parent: Node,
+        after: Node,
+        before: Node,
+        *,
+        source: bytes,
+        base: int,
+        heredoc: bool,
+        run: Pass,
+        env: dict[str, Any],
+    ) -> str | Unknown:
+        """The text of a directive's body between two of its markers."""
+        parts: list[str] = []
+        position = after.end_byte
+        for piece in parent.children:
+            if piece.start_byte < after.end_byte or piece.end_byte > before.start_byte:
+                continue
+            if piece.type not in ("template_interpolation", "template_directive"):
+                continue
+            literal = source[position - base : piece.start_byte - base].decode("utf-8", "replace")
+            parts.append(literal if heredoc else _unescape(literal))
+            if piece.type == "template_directive":
+                value: Any = self._directive(
+                    piece, source=source, base=base, heredoc=heredoc, run=run, env=env
+                )
+                if isinstance(value, Unknown):
+                    return value
+                parts.append(value)
+            else:
+                expression = next((c for c in piece.children if c.type == "expression"), None)
+                value = self._expression(expression, run, env) if expression is not None else ""
+                parts.append(run.note(value) if isinstance(value, Unknown) else as_text(value))
+            position = piece.end_byte
+        literal = source[position - base : before.start_byte - base].decode("utf-8", "replace")
+        parts.append(literal if heredoc else _unescape(literal))
+        return "".join(parts)
 
     def _traversal(
         self, node: Node, root: str, rest: list[Node], run: Pass, env: dict[str, Any]
