@@ -182,6 +182,13 @@ resource "aws_iam_role" "r" {
         ('"%{if false}x%{else}y%{endif}"', "y"),
         ('"%{for a in [1, 2]}<${a}>%{endfor}"', "<1><2>"),
         ('"%{for a in var.nope}x%{endfor}"', UNKNOWN_ACCOUNT),
+        ('sensitive("222222222222")', "222222222222"),
+        ("nonsensitive(local.m.k)", "222222222222"),
+        ('title("partner datadog-eu x_y")', "Partner Datadog-Eu X_y"),
+        ('join(",", setunion(["a"], ["a", "b"]))', "a,b"),
+        ('join(",", reverse(slice(["a", "b", "c"], 0, 2)))', "b,a"),
+        ('replace("111111111111", "1", "2")', "222222222222"),
+        ('replace("111111111111", "/1+/", "2")', UNKNOWN_ACCOUNT),  # RE2: not evaluated
     ],
 )
 def test_expressions(expression: str, expected: object, tmp_path: Path) -> None:

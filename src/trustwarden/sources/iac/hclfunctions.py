@@ -121,7 +121,27 @@ def _tostring(value: Any) -> str:
     return as_text(value)
 
 
+def _replace(value: str, old: str, new: str) -> str:
+    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
+        raise ValueError("a regular expression")  # Terraform's RE2 syntax: left unknown
+    return value.replace(old, new)
+
+
+_WORD_START = re.compile(r"(?<!\w)\w")  # a letter or digit not after one (nor "_")
+
+
+def _title(value: str) -> str:
+    return _WORD_START.sub(lambda m: m[0].upper(), value)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "sensitive": lambda value: value,  # hides a value in Terraform's output only
+    "nonsensitive": lambda value: value,
+    "title": _title,
+    "setunion": lambda *sets: _distinct([item for s in sets for item in s]),
+    "coalescelist": lambda *lists: next(lst for lst in lists if lst),
+    "reverse": lambda value: list(reversed(value)),
+    "slice": lambda value, start, end: value[int(start) : int(end)],
     "jsonencode": JsonText,
     "jsondecode": json.loads,
     "format": _format,
@@ -156,7 +176,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": min,
     "max": max,
     "abs": abs,
-    "replace": lambda value, old, new: value.replace(old, new),
+    "replace": _replace,
     "element": lambda value, index: value[int(index) % len(value)],
     "length": len,
     "coalesce": _coalesce,
