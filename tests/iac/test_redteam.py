@@ -359,3 +359,19 @@ resource "aws_iam_role" "choice" {
     choice = found["aws_iam_role.choice"]
     assert choice.role.origin.variant is not None  # both ways: the worst (no MFA) is shown
     assert "=false" in choice.role.origin.variant
+
+
+def test_hcl_syntax_errors_point_past_the_start_of_the_broken_block(tmp_path: Path) -> None:
+    unclosed = _write(
+        tmp_path / "unclosed",
+        'resource "aws_iam_role" "x" {\n  assume_role_policy = jsonencode({\n'
+        "    Statement = [\n}\n",
+    )
+    (problem,) = skipped([unclosed])
+    assert problem.reason == "line 1: syntax error somewhere in lines 1-4 (not valid HCL)"
+    no_value = _write(
+        tmp_path / "no_value",
+        'locals {\n  a = 1\n  b =\n}\nresource "aws_iam_role" "y" {\n  name = "y"\n}\n',
+    )
+    (problem,) = skipped([no_value])
+    assert problem.reason.startswith("line 4: missing")  # the parser's guess, not line 1

@@ -5,6 +5,7 @@ Only the syntax lives here; :mod:`trustwarden.sources.iac.hcleval` gives express
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,14 @@ def parse_hcl(source: bytes, name: str) -> HclFile:
         bad = _first_error(root)
         line = bad.start_point[0] + 1 if bad is not None else 1
         what = "missing " + bad.type if bad is not None and bad.is_missing else "syntax error"
+        if bad is not None and bad.is_error:
+            inner = next((n for n in _descendants(bad) if n.is_missing or n.is_error), None)
+            if inner is not None:  # the parser's better guess inside the part it gave up on
+                line = inner.start_point[0] + 1
+                what = "missing " + inner.type if inner.is_missing else what
+            elif bad.end_point[0] > bad.start_point[0]:
+                last = bad.end_point[0] + (1 if bad.end_point[1] else 0)
+                what += f" somewhere in lines {line}-{last}"
         raise TemplateError(f"{name}: line {line}: {what} (not valid HCL)")
     body = next((c for c in root.children if c.type == "body"), None)
     if body is None:
@@ -59,6 +68,13 @@ def read_hcl(path: Path, name: str) -> HclFile:
     except OSError as exc:
         raise TemplateError(f"{name}: cannot read: {exc.strerror or exc}") from None
     return parse_hcl(source, name)
+
+
+def _descendants(node: Node) -> Iterator[Node]:
+    """The nodes under ``node``, depth first, in source order."""
+    for child in node.children:
+        yield child
+        yield from _descendants(child)
 
 
 def _first_error(node: Node) -> Node | None:
