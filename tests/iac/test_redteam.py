@@ -375,3 +375,34 @@ def test_hcl_syntax_errors_point_past_the_start_of_the_broken_block(tmp_path: Pa
     )
     (problem,) = skipped([no_value])
     assert problem.reason.startswith("line 4: missing")  # the parser's guess, not line 1
+
+
+def test_an_instance_of_a_repeated_role_is_the_own_account(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        """
+resource "aws_iam_role" "base" {
+  for_each = toset(["a", "b"])
+  name     = "base-${each.key}"
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { Service = "ec2.amazonaws.com" } }] })
+}
+resource "aws_iam_role" "counted" {
+  count = 2
+  name  = "counted-${count.index}"
+  assume_role_policy = aws_iam_role.base["a"].assume_role_policy
+}
+resource "aws_iam_role" "chain" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = [aws_iam_role.base["b"].arn, aws_iam_role.counted[1].arn] } }] })
+}
+""",
+    )
+    found = results([root], OWN)
+    assert found["aws_iam_role.chain"].status.value == "pass"
+    document = found["aws_iam_role.chain"].role.trust_document
+    assert isinstance(document, dict)
+    assert document["Statement"][0]["Principal"]["AWS"] == [
+        f"arn:aws:iam::{OWN}:role/base-b",
+        f"arn:aws:iam::{OWN}:role/counted-1",
+    ]

@@ -288,16 +288,21 @@ class ModuleInstance:
         return Unknown(f"data.{kind}.{name}.{attribute}".rstrip("."))
 
     def resource_attribute(self, kind: str, name: str, rest: list[Any], run: Pass) -> Any:
-        """``aws_iam_role.x.arn`` and ``.name`` of this module's roles (own account)."""
-        if rest and not isinstance(rest[0], str):
+        """``aws_iam_role.x.arn`` and ``.name`` of this module's roles (own account); of an
+        instance (``aws_iam_role.x["key"].arn``) when the resource has ``count``/``for_each``."""
+        block = self._resources[(kind, name)]
+        env: dict[str, Any] = {}
+        if len(rest) > 1 and _repeated(block):
+            env, rest = self._instance_env(block, rest[0]), rest[1:]
+        elif rest and not isinstance(rest[0], str):
             rest = rest[1:]
         attribute = str(rest[0]) if rest else ""
         if kind in _PROVIDERS and attribute in ("arn", "id"):
-            return self._provider_arn(kind, name, run)
+            return self._provider_arn(kind, name, run, env)
         if kind in ("aws_iam_role", "aws_iam_user") and attribute in ("arn", "name", "id"):
-            block = self._resources[(kind, name)]
             value = attributes(block.body).get("name")
-            iam_name = Evaluator(self, block.file).eval(value, run) if value is not None else name
+            evaluator = Evaluator(self, block.file)
+            iam_name = evaluator.eval(value, run, env) if value is not None else name
             if isinstance(iam_name, Unknown) or not isinstance(iam_name, str):
                 iam_name = name
             if attribute != "arn":
@@ -305,12 +310,12 @@ class ModuleInstance:
             return f"arn:aws:iam::{self.own}:{kind.removeprefix('aws_iam_')}/{iam_name}"
         return Unknown(f"{kind}.{name}.{attribute}")
 
-    def _provider_arn(self, kind: str, name: str, run: Pass) -> Any:
+    def _provider_arn(self, kind: str, name: str, run: Pass, env: dict[str, Any]) -> Any:
         """The ARN of this module's SAML or OIDC identity provider (the own account's)."""
         block = self._resources[(kind, name)]
         attribute, prefix = _PROVIDERS[kind]
         node = attributes(block.body).get(attribute)
-        value = Evaluator(self, block.file).eval(node, run) if node is not None else None
+        value = Evaluator(self, block.file).eval(node, run, env) if node is not None else None
         if not isinstance(value, str):
             return Unknown(f"{kind}.{name}.arn")
         return f"arn:aws:iam::{self.own}:{prefix}/{value.removeprefix('https://')}"
@@ -437,7 +442,8 @@ class ModuleInstance:
             if not isinstance(instance, Unknown) and str(value) == str(instance):
                 return env
         shown = instance.what if isinstance(instance, Unknown) else json.dumps(instance)
-        what = Unknown(f"data.{'.'.join(block.labels)}[{shown}] (an instance not known)")
+        prefix = "data." if block.kind == "data" else ""
+        what = Unknown(f"{prefix}{'.'.join(block.labels)}[{shown}] (an instance not known)")
         if "each" in (instances[0][1] if instances else {}):
             return {"each": {"key": what, "value": what}}
         return {"count": {"index": what}}
