@@ -406,3 +406,51 @@ resource "aws_iam_role" "chain" {
         f"arn:aws:iam::{OWN}:role/base-b",
         f"arn:aws:iam::{OWN}:role/counted-1",
     ]
+
+
+def test_outputs_of_a_repeated_module_call_are_that_instances(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "m",
+        """
+variable "n" {}
+resource "aws_iam_role" "r" {
+  name = "svc-${var.n}"
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { Service = "ec2.amazonaws.com" } }] })
+}
+output "arn" { value = aws_iam_role.r.arn }
+output "partner" { value = var.n == "x" ? "arn:aws:iam::222222222222:root" : "${var.n}" }
+""",
+    )
+    root = _write(
+        tmp_path / "live",
+        """
+module "svc" {
+  source   = "../m"
+  for_each = toset(["x", "y"])
+  n        = each.key
+}
+module "cnt" {
+  source = "../m"
+  count  = 1
+  n      = "333333333333"
+}
+resource "aws_iam_role" "own" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = [module.svc["y"].arn, module.cnt[0].arn] } }] })
+}
+resource "aws_iam_role" "outside" {
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = [module.svc["x"].partner, module.cnt[0].partner] } }] })
+}
+""",
+    )
+    found = results([root], OWN)
+    assert found["aws_iam_role.own"].status.value == "pass"
+    outside = found["aws_iam_role.outside"]
+    assert outside.status.value == "fail"
+    assert sorted(p for f in outside.findings for p in f.principals) == [
+        "333333333333",
+        "arn:aws:iam::222222222222:root",
+    ]
+    assert not outside.role.origin.notes  # every value known

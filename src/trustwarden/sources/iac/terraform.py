@@ -321,10 +321,18 @@ class ModuleInstance:
         return f"arn:aws:iam::{self.own}:{prefix}/{value.removeprefix('https://')}"
 
     def module_output(self, name: str, rest: list[Any], run: Pass) -> Any:
-        """``module.name.output``: the child's output value."""
-        if rest and not isinstance(rest[0], str):
+        """``module.name.output``: the child's output value (``module.name["key"].output``:
+        that instance's, when the call has ``count``/``for_each``)."""
+        block = next((b for b in self.files.blocks_of("module") if b.labels[:1] == (name,)), None)
+        env: dict[str, Any] | None = None
+        suffix = ""
+        if block is not None and len(rest) > 1 and _repeated(block):
+            env, rest = self._instance_env(block, rest[0]), rest[1:]
+            index = env["each"]["key"] if "each" in env else env["count"]["index"]
+            suffix = "[*]" if isinstance(index, Unknown) else f"[{json.dumps(index)}]"
+        elif rest and not isinstance(rest[0], str):
             rest = rest[1:]
-        child = self.child(name)
+        child = self.child(name, env, suffix)
         if not isinstance(child, ModuleInstance) or not rest:
             return Unknown("")
         for block in child.files.blocks_of("output"):
