@@ -454,3 +454,20 @@ resource "aws_iam_role" "outside" {
         "arn:aws:iam::222222222222:root",
     ]
     assert not outside.role.origin.notes  # every value known
+
+
+def test_tfvars_files_override_in_terraforms_order(tmp_path: Path) -> None:
+    root = _write(
+        tmp_path,
+        'variable "who" {}\nresource "aws_iam_role" "r" {\n  assume_role_policy = jsonencode('
+        '{ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",'
+        " Principal = { AWS = var.who } }] })\n}\n",
+    )
+    (root / "terraform.tfvars").write_text('who = "222222222222"\n')
+    (root / "terraform.tfvars.json").write_text(json.dumps({"who": "333333333333"}))
+    (root / "a.auto.tfvars.json").write_text(json.dumps({"who": "444444444444"}))
+    (root / "b.auto.tfvars").write_text(f'who = "{OWN}"\n')  # the last one wins
+    assert statuses(results([root], OWN)) == {"aws_iam_role.r": "pass"}
+    (root / "b.auto.tfvars").unlink()
+    (result,) = results([root], OWN).values()
+    assert result.findings[0].principals == ("444444444444",)

@@ -530,33 +530,32 @@ def _walk(value: Any, steps: list[Any]) -> Any:
 def read_tfvars(
     directory: Path, workspace: Workspace
 ) -> tuple[dict[str, Any], list[TemplateError]]:
-    """Values from ``terraform.tfvars`` (and ``.json``) and ``*.auto.tfvars`` in ``directory``."""
+    """Values from ``terraform.tfvars``, ``terraform.tfvars.json`` and ``*.auto.tfvars``
+    (``.json``) in ``directory``, in Terraform's order: a later file overrides."""
     values: dict[str, Any] = {}
     errors: list[TemplateError] = []
     names = workspace.listing(directory)
-    auto = sorted(n for n in names if n.endswith(".auto.tfvars"))
-    paths = [directory / n for n in ["terraform.tfvars", *auto] if n in names]
+    auto = sorted(n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
+    order = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names] + auto
     root = ModuleInstance(ModuleFiles(directory), workspace, "")
-    for path in paths:
+    for name in order:
+        path = directory / name
+        if name.endswith(".json"):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                errors.append(TemplateError(f"{workspace.name(path)}: {exc}"))
+                continue
+            if isinstance(data, dict):
+                values.update(data)
+            continue
         try:
             parsed = read_hcl(path, workspace.name(path))
         except TemplateError as exc:
             errors.append(exc)
             continue
-        for name, node in parsed.attributes.items():
-            values[name] = Evaluator(root, parsed.name).eval(node, Pass())
-    auto_json = sorted(n for n in names if n.endswith(".auto.tfvars.json"))
-    for name in ["terraform.tfvars.json", *auto_json]:
-        if name not in names:
-            continue
-        path = directory / name
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            errors.append(TemplateError(f"{workspace.name(path)}: {exc}"))
-            continue
-        if isinstance(data, dict):
-            values.update(data)
+        for key, node in parsed.attributes.items():
+            values[key] = Evaluator(root, parsed.name).eval(node, Pass())
     return values, errors
 
 
