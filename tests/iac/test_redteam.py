@@ -471,3 +471,21 @@ def test_tfvars_files_override_in_terraforms_order(tmp_path: Path) -> None:
     (root / "b.auto.tfvars").unlink()
     (result,) = results([root], OWN).values()
     assert result.findings[0].principals == ("444444444444",)
+
+
+def test_a_role_too_deep_to_evaluate_does_not_stop_the_others_in_its_module(
+    tmp_path: Path,
+) -> None:
+    root = _write(
+        tmp_path,
+        "locals { deep = " + "[" * 3000 + "1" + "]" * 3000 + " }\n"
+        'resource "aws_iam_role" "deep" {\n  assume_role_policy = jsonencode({ Statement = [{'
+        ' Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = local.deep } }] })\n}\n'
+        'resource "aws_iam_role" "ok" {\n  assume_role_policy = jsonencode({ Statement = [{'
+        ' Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "222222222222" } }] })'
+        "\n}\n",
+    )
+    assert statuses(results([root], OWN)) == {"aws_iam_role.ok": "fail"}
+    (problem,) = skipped([root])
+    assert problem.what == str(root / "main.tf")
+    assert problem.reason == "line 2: aws_iam_role.deep: nested too deeply to be evaluated"

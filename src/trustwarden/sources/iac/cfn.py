@@ -109,6 +109,15 @@ class Template:
                 )
             except TemplateError as exc:  # this role only: the others are still read
                 yield TemplateError(f"{self.name}: line {line}: {logical_id}: {exc.message}")
+            except RecursionError:
+                yield TemplateError(
+                    f"{self.name}: line {line}: {logical_id}: nested too deeply to be evaluated"
+                )
+            except Exception as exc:  # noqa: BLE001 - one role never stops the others
+                yield TemplateError(
+                    f"{self.name}: line {line}: {logical_id}: could not be evaluated "
+                    f"({type(exc).__name__}: {exc})"
+                )
 
     def _variants(
         self, name: str, role_name: Any, document: Any, *, line: int | None, own: str, lid: str

@@ -465,9 +465,17 @@ class ModuleInstance:
         evaluator = Evaluator(self, block.file)
         for suffix, env in self._instances(block):
             address = f"{self.address}aws_iam_role.{name}{suffix}"
-            yield from self._variants(
-                evaluator, policy, attrs.get("name"), env=env, address=address, block=block
-            )
+            where = f"{block.file}: line {block.line}: {address}"
+            try:
+                yield from self._variants(
+                    evaluator, policy, attrs.get("name"), env=env, address=address, block=block
+                )
+            except RecursionError:  # this role only: the others are still read
+                yield TemplateError(f"{where}: nested too deeply to be evaluated")
+            except Exception as exc:  # noqa: BLE001 - one role never stops the others
+                yield TemplateError(
+                    f"{where}: could not be evaluated ({type(exc).__name__}: {exc})"
+                )
 
     def _variants(
         self,
