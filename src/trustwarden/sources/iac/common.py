@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trustwarden import model
+from trustwarden.model import UNKNOWN_ACCOUNT as _UNKNOWN_ACCOUNT
 from trustwarden.model import Origin, Role
 
 # The role's own account when --account-id is not given (AWS issues no account 000000000000).
 OWN_PLACEHOLDER = "000000000000"
 # What an unknown value stands for in a rendered document: an account nobody trusts.
-UNKNOWN_ACCOUNT = model.UNKNOWN_ACCOUNT
+UNKNOWN_ACCOUNT = _UNKNOWN_ACCOUNT  # its home is trustwarden.model
 MAX_VARIANTS = 16  # branch combinations evaluated per role; more are reported as not evaluated
 
 
