@@ -489,3 +489,51 @@ def test_a_role_too_deep_to_evaluate_does_not_stop_the_others_in_its_module(
     (problem,) = skipped([root])
     assert problem.what == str(root / "main.tf")
     assert problem.reason == "line 2: aws_iam_role.deep: nested too deeply to be evaluated"
+
+
+_OPTIONAL_VENDOR = """
+Parameters:
+  VendorAccount:
+    Type: String
+    Default: ""
+Conditions:
+  HasVendor: !Not [!Equals [!Ref VendorAccount, ""]]
+Resources:
+  Audit:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS: !If
+                - HasVendor
+                - !Sub "arn:aws:iam::${VendorAccount}:root"
+                - !Sub "arn:aws:iam::${AWS::AccountId}:root"
+            Action: sts:AssumeRole
+"""
+
+
+def test_an_optional_parameter_guarded_by_a_condition_is_the_deploy_time_value(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "t.yaml").write_text(_OPTIONAL_VENDOR)
+    result = scan_events([tmp_path], OWN)["Audit"]
+    # With a vendor given at deploy time, any account gets in without an External ID.
+    assert result.status.value == "fail"
+    assert result.role.origin.variant == "HasVendor=true"
+    assert any("VendorAccount" in note for note in result.role.origin.notes)
+
+
+def test_an_exposed_variant_is_shown_before_one_that_could_not_be_evaluated(
+    tmp_path: Path,
+) -> None:
+    bad_then_open = _OPTIONAL_VENDOR.replace(
+        '!Sub "arn:aws:iam::${VendorAccount}:root"', '"arn:aws:iam::12:root"'
+    ).replace('!Sub "arn:aws:iam::${AWS::AccountId}:root"', '"arn:aws:iam::222222222222:root"')
+    (tmp_path / "t.yaml").write_text(bad_then_open)
+    result = scan_events([tmp_path], OWN)["Audit"]
+    assert result.status.value == "fail"
+    assert result.role.origin.variant == "HasVendor=false"
+    assert any("HasVendor=true could not be evaluated" in n for n in result.findings[0].notes)

@@ -19,7 +19,16 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from trustwarden.model import Finding, Origin, Principal, Role, RoleFacts, RoleResult, Skipped
+from trustwarden.model import (
+    Finding,
+    Origin,
+    Principal,
+    Role,
+    RoleFacts,
+    RoleResult,
+    Skipped,
+    Status,
+)
 from trustwarden.sources.iac.cfn import is_template, template_roles
 from trustwarden.sources.iac.common import (
     OWN_PLACEHOLDER,
@@ -323,13 +332,21 @@ def _same_role(a: RoleResult, b: RoleResult) -> bool:
 
 
 def _finish(variants: list[RoleResult], said: bool) -> tuple[RoleResult, bool]:
-    worst = max(variants, key=lambda r: r.status.rank)  # first of the worst, in input order
+    # The first of the worst, in input order; a variant shown exposed outranks one that could
+    # not be evaluated (the exposure is the finding to act on; the error is noted).
+    worst = max(variants, key=lambda r: (r.status is Status.FAIL, r.status.rank))
     origin = worst.role.origin
     notes = list(origin.notes)
     if origin.variant is not None and len(variants) > 1:
         notes.append(
             f"The template has {len(variants)} variants of this role (conditions it cannot "
             f"decide); the worst is shown: {origin.variant}."
+        )
+        notes.extend(
+            f"The variant {v.role.origin.variant} could not be evaluated: "
+            f"{v.findings[0].message if v.findings else 'error'}"
+            for v in variants
+            if v.status is Status.ERROR and v is not worst
         )
     findings: list[Finding] = []
     changed = False

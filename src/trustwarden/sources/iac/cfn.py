@@ -210,6 +210,8 @@ class Template:
             kind = str(param.get("Type", ""))
             if kind.startswith("AWS::SSM::Parameter::Value<"):  # the default names the value
                 return Unknown(f"!Ref {name} (the value of SSM parameter {default})")
+            if default == "":  # an optional parameter: the value comes at deploy time
+                return Unknown(f"!Ref {name} (parameter {name} defaults to the empty string)")
             if isinstance(default, str) and (kind.startswith("List<") or kind.endswith("List")):
                 return [part.strip() for part in default.split(",")]
             return default
