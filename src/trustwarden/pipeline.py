@@ -216,6 +216,35 @@ def find_role(items: Iterable[Item], query: str) -> tuple[Role, list[Skipped]]:
     raise ConfigError(f"no role {query!r} ({selector.detail(query)})", hint=hint)
 
 
+def find_role_variants(items: Iterable[Item], query: str) -> tuple[list[Role], list[Skipped]]:
+    """:func:`find_role` for templates: the variants of the one role ``query`` names.
+
+    A template role the reader cannot decide comes as several variants (``origin.variant``)
+    with the same name and place; they are one role here, returned in input order.
+    """
+    groups: dict[tuple[object, ...], list[Role]] = {}
+    firsts: list[Item] = []
+    for item in items:
+        if isinstance(item, Skipped):
+            firsts.append(item)
+            continue
+        origin = item.origin
+        key: tuple[object, ...] = (
+            (origin.file, origin.pointer, origin.line, item.name)
+            if origin.variant is not None
+            else (id(item),)
+        )
+        if key not in groups:
+            groups[key] = []
+            firsts.append(item)
+        groups[key].append(item)
+    role, skipped = find_role(firsts, query)
+    for variants in groups.values():
+        if variants[0] is role:
+            return variants, skipped
+    return [role], skipped  # pragma: no cover - find_role returns one of the firsts
+
+
 # --------------------------------------------------------------------------- the scan
 
 

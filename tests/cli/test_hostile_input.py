@@ -305,7 +305,7 @@ def test_debug_traceback_is_escaped(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError(f"bug while reading {ESC_NAME}")
 
-    monkeypatch.setattr("trustwarden.cli.explain.find_role", broken)
+    monkeypatch.setattr("trustwarden.cli.explain.find_role_variants", broken)
     done = run(["--debug", "explain", "--input", files["roles"], "--role", "x"], tmp_path)
     assert done.code == 2
     assert "Traceback" in done.err

@@ -136,3 +136,32 @@ def test_many_templates_are_read_in_worker_processes_in_order(tmp_path: Path) ->
     assert [type(i).__name__ for i in alone].count("Skipped") == 2
     assert [i.name for i in alone[-3:]] == ["aws_iam_role.r"] * 3  # type: ignore[union-attr]
     assert [i.origin.line for i in alone[-3:]] == [1, 1, 1]  # type: ignore[union-attr]
+
+
+def test_explain_reads_templates_and_explains_the_worst_variant(tmp_path: Path) -> None:
+    run = invoke(
+        ["explain", str(DATA / "cfn"), "--role", "BreakGlassRole", "--format", "json"],
+        env={},
+        cwd=tmp_path,
+    )
+    assert run.code == 1, run.err
+    result = json.loads(run.out)["result"]
+    assert result["status"] == "fail"
+    assert result["role_name"] == "BreakGlassRole"
+    assert result["origin"]["variant"] == "IsProd=false"  # the imported, unknown account
+    assert result["origin"]["file"].endswith("vendor-integrations.yaml")
+    assert result["explanation"]
+    notes = " ".join(n for f in result["findings"] for n in f["notes"])
+    assert "2 variants" in notes
+    text = invoke(["explain", str(DATA / "cfn"), "--role", "BreakGlassRole"], env={}, cwd=tmp_path)
+    assert "vendor-integrations.yaml:53" in text.out
+
+
+def test_explain_on_templates_names_what_it_could_not_find(tmp_path: Path) -> None:
+    missing = invoke(["explain", str(DATA / "cfn"), "--role", "NoSuchRole"], env={}, cwd=tmp_path)
+    assert missing.code == 2
+    assert "no role 'NoSuchRole'" in missing.err
+    assert "Traceback" not in missing.err
+    mixed = invoke(["explain", str(DATA / "cfn"), "--sample", "--role", "x"], env={}, cwd=tmp_path)
+    assert mixed.code == 2
+    assert "cannot be combined" in mixed.err

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from pathlib import Path
 
 import click
 
@@ -25,10 +27,17 @@ from trustwarden.cli.options import (
     trust_options,
 )
 from trustwarden.formats import RenderOptions
-from trustwarden.pipeline import exit_code, find_role
+from trustwarden.model import RoleResult
+from trustwarden.pipeline import exit_code, find_role_variants
 
 
 @click.command("explain")
+@click.argument(
+    "templates",
+    nargs=-1,
+    metavar="[PATH]...",
+    type=click.Path(exists=True, path_type=Path),
+)
 @input_options
 @aws_options
 @renamed_option("--external-id", "--assume-role-external-id")
@@ -53,6 +62,7 @@ from trustwarden.pipeline import exit_code, find_role
 def explain_command(
     app: AppContext,
     *,
+    templates: tuple[Path, ...],
     source: SourceSpec,
     aws: AwsOptions,
     trust: TrustSpec,
@@ -64,22 +74,30 @@ def explain_command(
 ) -> int:
     """Explain one role's verdict, statement by statement, with a witness for fails.
 
-    The role comes from --input/--sample, else from the live account of the credentials
-    (--enrich adds its last use, tags and permissions).
+    The role comes from templates (PATH: as for `scan`; --role is the logical ID or the
+    Terraform address), from --input/--sample, else from the live account of the credentials
+    (--enrich adds its last use, tags and permissions). A template role with conditions the
+    reader cannot decide is explained in its worst variant.
     """
     from trustwarden.engine import analyze_role  # noqa: PLC0415 - the engine loads on use
     from trustwarden.postscan import after_engine_one  # noqa: PLC0415
 
+    if templates:
+        source = dataclasses.replace(source, templates=templates)
+        source.validate()
     config = resolve_config(trust, source=source, cwd=app.cwd, fail_on=fail_on)
     settings = config.settings
     opened = build_source(source, aws, app=app, enrich=enrich).open(settings)
-    role, skipped = find_role(opened.roles, roles)
+    variants, skipped = find_role_variants(opened.roles, roles)
     for item in skipped:
         app.warn(f"skipped {item.what}: {item.reason}")
     if opened.enrich is not None:
-        role = opened.enrich(role)  # last use, tags and permissions (severity)
+        variants = [opened.enrich(role) for role in variants]  # last use, tags, permissions
     known = read_evidence(app, evidence, aws_context=lambda: aws.connect(app.env))
-    result = after_engine_one(analyze_role(role, opened.settings, explain=True), known)
+    results = [analyze_role(role, opened.settings, explain=True) for role in variants]
+    if opened.combine is not None:  # a template role's variants: the worst, with a note
+        results = [r for r in opened.combine(iter(results)) if isinstance(r, RoleResult)]
+    result = after_engine_one(results[0], known)
     if format_name == "json":
         from trustwarden.formats.json_format import (  # noqa: PLC0415
             SCHEMA_VERSION,
