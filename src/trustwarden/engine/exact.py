@@ -52,6 +52,7 @@ from trustwarden.engine.attacker import (
     FRESH_STRING,
     MFA_AGE,
     MFA_PRESENT,
+    NAME_CHARS,
     ORG_ID,
     ORG_PATHS,
     WITNESS_NAME,
@@ -513,7 +514,6 @@ def _chars_re(spec: str) -> z3.ReRef:
     return items[0] if len(items) == 1 else z3.Union(*items)
 
 
-NAME_CHARS = "A-Za-z0-9_+=,.@-"
 TAG_CHARS = "A-Za-z0-9 _.:/=+@-"
 EXTERNAL_ID_CHARS = "A-Za-z0-9_+=,.@:/-"
 
