@@ -258,6 +258,29 @@ def test_external_id_pattern_only_unicode_letters_match_is_unusable() -> None:
     assert analyze(doc).status is Status.PASS
 
 
+@pytest.mark.parametrize(
+    ("operator", "allowed", "denied"),
+    [
+        ("NumericEquals", "7", "\u0667"),  # Arabic-Indic seven
+        ("NumericEquals", "7", "\uff17"),  # full-width seven
+        ("NumericEquals", "1000", "1_000"),  # Python reads it as 1000, AWS does not
+        ("DateEquals", "1700000000", "\u0661\u0667" + "\u0660" * 8),  # epoch, Arabic-Indic
+    ],
+)
+def test_a_deny_number_python_reads_but_aws_does_not_protects_nobody(
+    operator: str, allowed: str, denied: str
+) -> None:
+    """Numbers and dates are ASCII, as IAM's: a Deny value only Python parses is unevaluable
+    (false in a Deny), never the number the Allow wants."""
+    key = "aws:PrincipalTag/n"
+    doc = policy(
+        statement(ANY, condition={operator: {key: allowed}}), deny({operator: {key: denied}})
+    )
+    result = analyze(doc)
+    assert result.status is Status.FAIL, show(result)
+    assert "TW004" in codes(result)
+
+
 # --------------------------------------------------------------------------- refused documents
 
 

@@ -12,6 +12,7 @@ through :func:`evaluate_request`. See docs/engine.md for what is exact and what 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import re
@@ -70,6 +71,7 @@ from trustwarden.engine.conditions import (
     Unevaluable,
     has_variable,
     parse_date,
+    parse_number,
 )
 from trustwarden.engine.direct import Declined, decide
 from trustwarden.engine.evaluate import Request, evaluate_request, statement_covers_assume_role
@@ -407,9 +409,10 @@ def _fast_condition(cond: Condition) -> bool:
 
 def _is_number(text: str) -> bool:
     try:
-        return float(text) == float(text)  # not NaN
-    except ValueError:
+        parse_number(text)
+    except Unevaluable:
         return False
+    return True
 
 
 def _all_principals(st: Statement) -> tuple[Principal, ...]:
@@ -447,10 +450,8 @@ def _number_candidates(values: list[str]) -> list[Fraction]:
     """Preferred witness numbers: 0, the policy's numbers, one off them and between them."""
     numbers: set[Fraction] = set()
     for value in values:
-        try:
-            numbers.add(Fraction(value.strip()))
-        except (ValueError, ZeroDivisionError):
-            continue
+        with contextlib.suppress(Unevaluable):
+            numbers.add(parse_number(value))
     ordered = sorted(numbers)
     out: dict[Fraction, None] = {Fraction(0): None}
     for a, b in itertools.pairwise(ordered):
@@ -1403,10 +1404,7 @@ def _parse_bool_text(text: str) -> str:
 
 
 def _parse_number(text: str) -> Fraction:
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError) as exc:
-        raise Unevaluable(text) from exc
+    value = parse_number(text)
     scaled = value * 10**_DECIMALS
     if scaled.denominator != 1:
         raise Unevaluable(text)  # finer than the encoding's decimals
