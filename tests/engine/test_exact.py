@@ -228,6 +228,14 @@ def test_old_or_missing_version_makes_variables_literal(version: str | None) -> 
         assert analyze(old).status is Status.PASS, show(analyze(old))
 
 
+@pytest.mark.parametrize("version", ["2012-10-18", "2015-01-01", "", "2012-10-17 "])
+def test_a_version_iam_does_not_know_is_an_error(version: str) -> None:
+    """IAM accepts only the two policy-language versions; any other will not deploy."""
+    result = analyze({"Version": version, "Statement": [statement()]})
+    assert result.status is Status.ERROR, show(result)
+    assert "Version" in (result.error or "")
+
+
 # --------------------------------------------------------------------------- ASCII
 
 
