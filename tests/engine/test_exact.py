@@ -94,6 +94,21 @@ def test_pattern_fully_covered_by_a_deny_passes() -> None:
 # --------------------------------------------------------------------------- intervals
 
 
+def test_a_tag_pattern_is_filled_by_a_non_ascii_letter_when_every_ascii_one_is_denied() -> None:
+    """IAM tags take any Unicode letter, not only those the policy happens to use."""
+    tag = "aws:PrincipalTag/team"
+    ascii_tag_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.:/=+-@"
+    doc = policy(
+        statement(ANY, condition={"StringLike": {tag: "ops?"}}),
+        deny({"StringEquals": {tag: [f"ops{c}" for c in ascii_tag_chars]}}),
+    )
+    witness = assert_real_witness(doc, analyze(doc))
+    value = witness.context[tag]
+    assert isinstance(value, str)
+    assert value.startswith("ops")
+    assert not value.isascii()
+
+
 def test_decimal_between_two_integers_fails() -> None:
     doc = policy(
         statement(

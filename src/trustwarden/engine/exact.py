@@ -248,10 +248,19 @@ class ExactSearch:
         return [v for st in self.relevant for c in st.conditions for v in c.values]
 
     @cached_property
+    def tag_letters(self) -> list[str]:
+        """The non-ASCII letters a tag may hold that matter here: those the policy uses and
+        one it does not (IAM tags take any Unicode letter; one without case stands for
+        all the others, which no condition tells apart)."""
+        used = sorted(c for c in self.chars if c.isalnum() and not c.isascii())
+        caseless = map(chr, range(_CJK_FIRST, _CJK_FIRST + len(self.chars) + 1))
+        fresh = next(c for c in caseless if c not in self.chars)
+        return [*used, fresh]
+
+    @cached_property
     def tag_chars(self) -> str:
-        """A regex character-class body: IAM's tag characters and letters the policy uses."""
-        extra = sorted(c for c in self.chars if c.isalnum() and not c.isascii())
-        return "A-Za-z0-9 _.:/=+@\\-" + re.escape("".join(extra))
+        """A regex character-class body: IAM's tag characters and :attr:`tag_letters`."""
+        return "A-Za-z0-9 _.:/=+@\\-" + re.escape("".join(self.tag_letters))
 
     def fixed_account(self, outsider: Outsider) -> str | None:
         """The caller's account when nothing in the policy can tell accounts apart.
@@ -516,6 +525,7 @@ def _chars_re(spec: str) -> z3.ReRef:
 
 
 TAG_CHARS = "A-Za-z0-9 _.:/=+@-"
+_CJK_FIRST = 0x4E00  # CJK ideographs: letters without upper or lower case
 EXTERNAL_ID_CHARS = "A-Za-z0-9_+=,.@:/-"
 
 
@@ -774,9 +784,9 @@ class _Encoder:
             return regex, re.compile(f"[{NAME_CHARS}]{{2,64}}", re.ASCII)
         tag_key = key == "aws:tagkeys"
         if tag_key or key.startswith(("aws:principaltag/", "aws:requesttag/")):
-            # Tags: letters, digits, spaces and _ . : / = + - @ (Unicode letters the policy uses)
-            extra = sorted(c for c in self.search.chars if c.isalnum() and not c.isascii())
-            chars = z3.Union(_chars_re(TAG_CHARS), *[z3.Re(c) for c in extra])
+            # Tags: letters, digits, spaces and _ . : / = + - @ (and search.tag_letters)
+            letters = [z3.Re(c) for c in self.search.tag_letters]
+            chars = z3.Union(_chars_re(TAG_CHARS), *letters)
             low, high = (1, 128) if tag_key else (0, 256)
             pattern = re.compile(f"[{self.search.tag_chars}]{{{low},{high}}}")
             return z3.Loop(chars, low, high), pattern
