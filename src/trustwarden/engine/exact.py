@@ -1245,8 +1245,8 @@ class _Encoder:
     def _least_string(self, term: z3.SeqRef) -> None:
         """Pin ``term`` to its shortest value, then to ``aaa…``, ``AAA…`` or ``000…`` if one
         fits, else position by position: the forced character, ``a``, ``A``, ``0``, else the
-        smallest one; after forced characters, first the rest as ``aaa…``, ``AAA…`` or
-        ``000…``."""
+        smallest one; after a forced or searched character, first the rest as ``aaa…``,
+        ``AAA…`` or ``000…``."""
         high = len(_decode(self._model().eval(term, model_completion=True).as_string()))
         low = 0
         while low < high:
@@ -1260,21 +1260,21 @@ class _Encoder:
         for fill in "aA0":
             if self._pin(term == z3.StringVal(fill * low)):
                 return
-        after_forced = False
+        fill_rest = False
         for i in range(low):
             code = z3.StrToCode(z3.SubString(term, i, 1))
             top = self._last.eval(code, model_completion=True).as_long()
             if self._check(code != top) is None:  # forced
                 self._pins.append(code == top)
-                after_forced = True
+                fill_rest = True
                 continue
-            # After a forced run (a prefix such as "AIDA" bound from another key), the rest
-            # filled with one character in one question: a position-by-position pin costs
-            # about a second per character in z3's string theory.
+            # After a character that is not a fill (forced, such as an "AIDA" prefix bound
+            # from another key, or searched), the rest as one fill in one question: pinning
+            # position by position costs about a second per character in z3's string theory.
             rest = z3.SubString(term, i, low - i)
-            if after_forced and any(self._pin(rest == z3.StringVal(c * (low - i))) for c in "aA0"):
+            if fill_rest and any(self._pin(rest == z3.StringVal(c * (low - i))) for c in "aA0"):
                 return
-            after_forced = False
+            fill_rest = False
             if any(self._pin(code == ord(c)) for c in "aA0"):
                 continue
             bottom = 0
@@ -1284,6 +1284,7 @@ class _Encoder:
                     top = mid
                 else:
                     bottom = mid + 1
+            fill_rest = True
             self._pins.append(code == bottom)  # the last model found has it
 
     def _string_candidates(self, name: str) -> list[str]:
