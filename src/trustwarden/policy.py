@@ -25,6 +25,7 @@ SET_PREFIXES = ("ForAllValues:", "ForAnyValue:")
 # Policy variables (``${...}``) exist only in policy language version 2012-10-17; in
 # 2008-10-17 or without a Version they are literal text (AWS docs, "Version").
 VARIABLES_VERSION = "2012-10-17"
+_VERSIONS = frozenset({VARIABLES_VERSION, "2008-10-17"})  # the only two IAM accepts
 # Elements IAM refuses in a role trust policy ("Has prohibited field Resource").
 _PROHIBITED_FIELDS = ("Resource", "NotResource")
 
@@ -80,6 +81,11 @@ def parse_policy(doc: Mapping[str, Any]) -> TrustPolicy:
     version = doc.get("Version")
     if version is not None and not isinstance(version, str):
         raise PolicyError("Version must be a string")
+    if version is not None and version not in _VERSIONS:
+        raise PolicyError(
+            f'Version must be "2012-10-17" or "2008-10-17", not {version!r} '
+            '(IAM rejects it: "The policy must contain a valid version string")'
+        )
     if "Statement" not in doc:
         raise PolicyError("the trust policy has no Statement")
     raw_statements = doc["Statement"]

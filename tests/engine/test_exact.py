@@ -94,6 +94,21 @@ def test_pattern_fully_covered_by_a_deny_passes() -> None:
 # --------------------------------------------------------------------------- intervals
 
 
+def test_a_tag_pattern_is_filled_by_a_non_ascii_letter_when_every_ascii_one_is_denied() -> None:
+    """IAM tags take any Unicode letter, not only those the policy happens to use."""
+    tag = "aws:PrincipalTag/team"
+    ascii_tag_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 _.:/=+-@"
+    doc = policy(
+        statement(ANY, condition={"StringLike": {tag: "ops?"}}),
+        deny({"StringEquals": {tag: [f"ops{c}" for c in ascii_tag_chars]}}),
+    )
+    witness = assert_real_witness(doc, analyze(doc))
+    value = witness.context[tag]
+    assert isinstance(value, str)
+    assert value.startswith("ops")
+    assert not value.isascii()
+
+
 def test_decimal_between_two_integers_fails() -> None:
     doc = policy(
         statement(
@@ -228,6 +243,14 @@ def test_old_or_missing_version_makes_variables_literal(version: str | None) -> 
         assert analyze(old).status is Status.PASS, show(analyze(old))
 
 
+@pytest.mark.parametrize("version", ["2012-10-18", "2015-01-01", "", "2012-10-17 "])
+def test_a_version_iam_does_not_know_is_an_error(version: str) -> None:
+    """IAM accepts only the two policy-language versions; any other will not deploy."""
+    result = analyze({"Version": version, "Statement": [statement()]})
+    assert result.status is Status.ERROR, show(result)
+    assert "Version" in (result.error or "")
+
+
 # --------------------------------------------------------------------------- ASCII
 
 
@@ -256,6 +279,29 @@ def test_non_ascii_digits_in_a_condition_admit_nobody() -> None:
 def test_external_id_pattern_only_unicode_letters_match_is_unusable() -> None:
     doc = policy(statement(condition={"StringLike": {EXT_KEY: "\u00e9*"}}))
     assert analyze(doc).status is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("operator", "allowed", "denied"),
+    [
+        ("NumericEquals", "7", "\u0667"),  # Arabic-Indic seven
+        ("NumericEquals", "7", "\uff17"),  # full-width seven
+        ("NumericEquals", "1000", "1_000"),  # Python reads it as 1000, AWS does not
+        ("DateEquals", "1700000000", "\u0661\u0667" + "\u0660" * 8),  # epoch, Arabic-Indic
+    ],
+)
+def test_a_deny_number_python_reads_but_aws_does_not_protects_nobody(
+    operator: str, allowed: str, denied: str
+) -> None:
+    """Numbers and dates are ASCII, as IAM's: a Deny value only Python parses is unevaluable
+    (false in a Deny), never the number the Allow wants."""
+    key = "aws:PrincipalTag/n"
+    doc = policy(
+        statement(ANY, condition={operator: {key: allowed}}), deny({operator: {key: denied}})
+    )
+    result = analyze(doc)
+    assert result.status is Status.FAIL, show(result)
+    assert "TW004" in codes(result)
 
 
 # --------------------------------------------------------------------------- refused documents
@@ -358,3 +404,45 @@ def test_common_shapes_skip_the_solver() -> None:
     assert not needs_solver(parse_policy(common))
     assert needs_solver(parse_policy(policy(statement(), deny({"StringLike": {EXT_KEY: "a*"}}))))
     assert needs_solver(parse_policy(policy(statement(condition={"StringLike": {EXT_KEY: "a*"}}))))
+
+
+# --------------------------------------------------------------------------- witness cost
+
+
+def _count_solver_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls = [0]
+    check = exact_module._Encoder._check
+
+    def counted(self: Any, *extra: Any) -> Any:
+        calls[0] += 1
+        return check(self, *extra)
+
+    monkeypatch.setattr(exact_module._Encoder, "_check", counted)
+    return calls
+
+
+def test_value_forced_by_a_prefix_is_pinned_without_a_question_per_character(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An External ID bound to ``${aws:userid}`` starts with a forced ``AIDA``: the rest is
+    filled in one question, not ~3 solver calls per character (about a minute in z3)."""
+    calls = _count_solver_checks(monkeypatch)
+    doc = policy(statement(condition={"StringEquals": {EXT_KEY: "${aws:userid}"}}))
+    witness = assert_real_witness(doc, analyze(doc))
+    assert witness.external_id == witness.context["aws:userid"]
+    assert calls[0] < 40, calls
+
+
+def test_value_after_a_searched_character_is_pinned_in_one_question(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``AIDA`` forced, the next character searched past the denied ``A`` and ``0``: the
+    rest is one question again (81 solver calls before, about a minute)."""
+    calls = _count_solver_checks(monkeypatch)
+    doc = policy(
+        statement(ANY, condition={"StringLike": {"aws:userid": "AIDA*"}}),
+        deny({"StringLike": {"aws:userid": ["AIDAA*", "AIDA0*"]}}),
+    )
+    witness = assert_real_witness(doc, analyze(doc))
+    assert witness.context["aws:userid"] == "AIDA1" + "A" * 16
+    assert calls[0] < 50, calls

@@ -53,8 +53,25 @@ PRINCIPAL_CASES = [
     Case(
         "federated-user-session",
         allow(aws(arn(OUTSIDER, "federated-user/alice", service="sts"))),
-        FAIL,
-        ("TW001",),
+        PASS,
+        notes="GetFederationToken sessions cannot call AssumeRole (docs/engine.md)",
+    ),
+    Case(
+        "federated-user-session-past-the-fast-path",
+        policy(
+            statement(
+                aws(arn(OUTSIDER, "federated-user/alice", service="sts")),
+                condition={"StringLike": {"sts:ExternalId": "*"}},
+            )
+        ),
+        PASS,
+        notes="the solver's answer: the same as the fast path's",
+    ),
+    Case(
+        "session-name-too-short-names-no-session",
+        allow(aws(arn(OUTSIDER, "assumed-role/vendor/s", service="sts"))),
+        PASS,
+        notes="STS session names are 2-64 characters: no caller is this session",
     ),
     Case(
         "list-own-and-outsider", allow(aws(OWN, OUTSIDER)), FAIL, ("TW001",), principals=(OUTSIDER,)

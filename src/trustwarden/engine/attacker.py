@@ -89,6 +89,9 @@ CANONICAL_KEYS = {
     "sts:externalid": "sts:ExternalId",
 }
 WITNESS_NAME = "trustwarden-witness"
+NAME_CHARS = "A-Za-z0-9_+=,.@-"  # IAM user/role names and STS session names (ASCII)
+_IAM_NAME = re.compile(f"[{NAME_CHARS}]{{1,64}}", re.ASCII)
+_SESSION_NAME = re.compile(f"[{NAME_CHARS}]{{2,64}}", re.ASCII)
 FRESH_ACCOUNTS = ("999999999999", "100000000001", "555555555551", "123456789012")
 FILLERS = (("x", "x"), ("", "q"), ("Q7z", "Q"), ("0", "0"), ("9", "9"))
 FRESH_STRING = "trustwarden-any-value"
@@ -165,12 +168,6 @@ class AttackerSearch:
                 self.spelling.setdefault(cond.key, cond.key_as_written)
         self._wildcard_accounts: tuple[str, ...] | None = None
         self.fresh_accounts: frozenset[str] = frozenset()
-        self._mentions_federation = any(
-            "federated" in v.lower()
-            for key in ("aws:principaltype", "aws:principalarn", "aws:userid")
-            for c in self._conds_by_key.get(key, ())
-            for v in c.values
-        )
         self._filtered_cache: dict[tuple[int, tuple[str, ...], bool, str], list[Fragment]] = {}
 
     # ------------------------------------------------------------------ identities
@@ -248,16 +245,6 @@ class AttackerSearch:
                 f"arn:{p}:sts::{account}:assumed-role/{WITNESS_NAME}/{WITNESS_NAME}",
             ),
         ]
-        if self._mentions_federation:
-            # GetFederationToken sessions: when the policy singles them out, try one too
-            # (AWS says they cannot call STS; the contract says assume the worst).
-            idents.append(
-                Identity(
-                    account,
-                    f"arn:{p}:sts::{account}:federated-user/{WITNESS_NAME}",
-                    "FederatedUser",
-                )
-            )
         seen = {(i.principal_arn, i.session_arn) for i in idents}
         # Principals the policy names in this account (e.g. exempted by a Deny's NotPrincipal).
         for st in self.policy.statements:
@@ -552,7 +539,11 @@ def to_witness(request: Request, spelling: Mapping[str, str] | None = None) -> W
 
 
 def _named_identity(value: str) -> Identity | None:
-    """The caller a user/role/session/federated-user principal ARN names, if it is one."""
+    """The caller a user/role/session principal ARN names, if one can call AssumeRole.
+
+    Federated-user sessions (``GetFederationToken``) cannot call STS ``AssumeRole``, and a
+    session name outside STS's 2-64 characters names no session: neither is a caller.
+    """
     parts = parse_aws_principal(value)
     if parts is None:
         return None
@@ -564,10 +555,11 @@ def _named_identity(value: str) -> Identity | None:
         session = f"arn:{partition}:sts::{account}:assumed-role/{name}/{WITNESS_NAME}"
         return Identity(account, value, "AssumedRole", session)
     if resource.startswith("assumed-role/"):
-        role_arn = f"arn:{partition}:iam::{account}:role/{resource.split('/')[1]}"
+        role, _, session_name = resource[len("assumed-role/") :].partition("/")
+        if not (_IAM_NAME.fullmatch(role) and _SESSION_NAME.fullmatch(session_name)):
+            return None
+        role_arn = f"arn:{partition}:iam::{account}:role/{role}"
         return Identity(account, role_arn, "AssumedRole", value)
-    if resource.startswith("federated-user/"):
-        return Identity(account, value, "FederatedUser")
     return None
 
 

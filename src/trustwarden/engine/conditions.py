@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from fractions import Fraction
 from functools import lru_cache
 
 from trustwarden.model import Condition
@@ -134,17 +135,26 @@ def _literal_glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
-def _num(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError as exc:
-        raise Unevaluable(text) from exc
+# A decimal as IAM writes one: ASCII digits only. Python's float() and Fraction() also take
+# full-width or Arabic-Indic digits, "1_000", "inf" and "nan", which AWS does not.
+_NUMBER_TEXT = re.compile(
+    r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*", re.ASCII
+)
+
+
+def parse_number(text: str) -> Fraction:
+    """Parse a ``Numeric…`` value exactly; :class:`Unevaluable` unless ASCII decimal text."""
+    if not _NUMBER_TEXT.fullmatch(text):
+        raise Unevaluable(text)
+    return Fraction(text.strip())
 
 
 def parse_date(text: str) -> datetime:
     """Parse an IAM date: ISO 8601 or epoch seconds."""
+    if not text.isascii():  # Python's parsers also take non-ASCII digits; IAM's do not
+        raise Unevaluable(text)
     try:
-        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        if re.fullmatch(r"-?\d+(\.\d+)?", text, re.ASCII):
             return datetime.fromtimestamp(float(text), tz=UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError) as exc:
@@ -184,11 +194,11 @@ _POSITIVE: dict[str, Matcher] = {
     "StringLike": lambda r, p: _literal_glob(p).fullmatch(r) is not None,
     "ArnEquals": _arn_like,
     "ArnLike": _arn_like,
-    "NumericEquals": lambda r, p: _num(r) == _num(p),
-    "NumericLessThan": lambda r, p: _num(r) < _num(p),
-    "NumericLessThanEquals": lambda r, p: _num(r) <= _num(p),
-    "NumericGreaterThan": lambda r, p: _num(r) > _num(p),
-    "NumericGreaterThanEquals": lambda r, p: _num(r) >= _num(p),
+    "NumericEquals": lambda r, p: parse_number(r) == parse_number(p),
+    "NumericLessThan": lambda r, p: parse_number(r) < parse_number(p),
+    "NumericLessThanEquals": lambda r, p: parse_number(r) <= parse_number(p),
+    "NumericGreaterThan": lambda r, p: parse_number(r) > parse_number(p),
+    "NumericGreaterThanEquals": lambda r, p: parse_number(r) >= parse_number(p),
     "DateEquals": lambda r, p: parse_date(r) == parse_date(p),
     "DateLessThan": lambda r, p: parse_date(r) < parse_date(p),
     "DateLessThanEquals": lambda r, p: parse_date(r) <= parse_date(p),

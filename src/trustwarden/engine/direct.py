@@ -67,6 +67,7 @@ from trustwarden.engine.conditions import (
     evaluate_condition,
     glob_regex,
     has_variable,
+    parse_number,
 )
 from trustwarden.engine.evaluate import Request, evaluate_request
 from trustwarden.model import EXTERNAL_ID_RE, Condition, Principal, Statement
@@ -689,10 +690,7 @@ _SCALE = 10**12  # the solver's decimals: values are multiples of 10^-12
 
 
 def _number(text: str) -> Fraction:
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError) as exc:
-        raise Unevaluable(text) from exc
+    value = parse_number(text)
     if (value * _SCALE).denominator != 1:
         raise Unevaluable(text)
     return value

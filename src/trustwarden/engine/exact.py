@@ -12,6 +12,7 @@ through :func:`evaluate_request`. See docs/engine.md for what is exact and what 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import itertools
 import re
@@ -52,6 +53,7 @@ from trustwarden.engine.attacker import (
     FRESH_STRING,
     MFA_AGE,
     MFA_PRESENT,
+    NAME_CHARS,
     ORG_ID,
     ORG_PATHS,
     WITNESS_NAME,
@@ -69,6 +71,7 @@ from trustwarden.engine.conditions import (
     Unevaluable,
     has_variable,
     parse_date,
+    parse_number,
 )
 from trustwarden.engine.direct import Declined, decide
 from trustwarden.engine.evaluate import Request, evaluate_request, statement_covers_assume_role
@@ -245,10 +248,19 @@ class ExactSearch:
         return [v for st in self.relevant for c in st.conditions for v in c.values]
 
     @cached_property
+    def tag_letters(self) -> list[str]:
+        """The non-ASCII letters a tag may hold that matter here: those the policy uses and
+        one it does not (IAM tags take any Unicode letter; one without case stands for
+        all the others, which no condition tells apart)."""
+        used = sorted(c for c in self.chars if c.isalnum() and not c.isascii())
+        caseless = map(chr, range(_CJK_FIRST, _CJK_FIRST + len(self.chars) + 1))
+        fresh = next(c for c in caseless if c not in self.chars)
+        return [*used, fresh]
+
+    @cached_property
     def tag_chars(self) -> str:
-        """A regex character-class body: IAM's tag characters and letters the policy uses."""
-        extra = sorted(c for c in self.chars if c.isalnum() and not c.isascii())
-        return "A-Za-z0-9 _.:/=+@\\-" + re.escape("".join(extra))
+        """A regex character-class body: IAM's tag characters and :attr:`tag_letters`."""
+        return "A-Za-z0-9 _.:/=+@\\-" + re.escape("".join(self.tag_letters))
 
     def fixed_account(self, outsider: Outsider) -> str | None:
         """The caller's account when nothing in the policy can tell accounts apart.
@@ -406,9 +418,10 @@ def _fast_condition(cond: Condition) -> bool:
 
 def _is_number(text: str) -> bool:
     try:
-        return float(text) == float(text)  # not NaN
-    except ValueError:
+        parse_number(text)
+    except Unevaluable:
         return False
+    return True
 
 
 def _all_principals(st: Statement) -> tuple[Principal, ...]:
@@ -446,10 +459,8 @@ def _number_candidates(values: list[str]) -> list[Fraction]:
     """Preferred witness numbers: 0, the policy's numbers, one off them and between them."""
     numbers: set[Fraction] = set()
     for value in values:
-        try:
-            numbers.add(Fraction(value.strip()))
-        except (ValueError, ZeroDivisionError):
-            continue
+        with contextlib.suppress(Unevaluable):
+            numbers.add(parse_number(value))
     ordered = sorted(numbers)
     out: dict[Fraction, None] = {Fraction(0): None}
     for a, b in itertools.pairwise(ordered):
@@ -513,8 +524,8 @@ def _chars_re(spec: str) -> z3.ReRef:
     return items[0] if len(items) == 1 else z3.Union(*items)
 
 
-NAME_CHARS = "A-Za-z0-9_+=,.@-"
 TAG_CHARS = "A-Za-z0-9 _.:/=+@-"
+_CJK_FIRST = 0x4E00  # CJK ideographs: letters without upper or lower case
 EXTERNAL_ID_CHARS = "A-Za-z0-9_+=,.@:/-"
 
 
@@ -773,9 +784,9 @@ class _Encoder:
             return regex, re.compile(f"[{NAME_CHARS}]{{2,64}}", re.ASCII)
         tag_key = key == "aws:tagkeys"
         if tag_key or key.startswith(("aws:principaltag/", "aws:requesttag/")):
-            # Tags: letters, digits, spaces and _ . : / = + - @ (Unicode letters the policy uses)
-            extra = sorted(c for c in self.search.chars if c.isalnum() and not c.isascii())
-            chars = z3.Union(_chars_re(TAG_CHARS), *[z3.Re(c) for c in extra])
+            # Tags: letters, digits, spaces and _ . : / = + - @ (and search.tag_letters)
+            letters = [z3.Re(c) for c in self.search.tag_letters]
+            chars = z3.Union(_chars_re(TAG_CHARS), *letters)
             low, high = (1, 128) if tag_key else (0, 256)
             pattern = re.compile(f"[{self.search.tag_chars}]{{{low},{high}}}")
             return z3.Loop(chars, low, high), pattern
@@ -1234,7 +1245,8 @@ class _Encoder:
     def _least_string(self, term: z3.SeqRef) -> None:
         """Pin ``term`` to its shortest value, then to ``aaa…``, ``AAA…`` or ``000…`` if one
         fits, else position by position: the forced character, ``a``, ``A``, ``0``, else the
-        smallest one."""
+        smallest one; after a forced or searched character, first the rest as ``aaa…``,
+        ``AAA…`` or ``000…``."""
         high = len(_decode(self._model().eval(term, model_completion=True).as_string()))
         low = 0
         while low < high:
@@ -1248,12 +1260,21 @@ class _Encoder:
         for fill in "aA0":
             if self._pin(term == z3.StringVal(fill * low)):
                 return
+        fill_rest = False
         for i in range(low):
             code = z3.StrToCode(z3.SubString(term, i, 1))
             top = self._last.eval(code, model_completion=True).as_long()
             if self._check(code != top) is None:  # forced
                 self._pins.append(code == top)
+                fill_rest = True
                 continue
+            # After a character that is not a fill (forced, such as an "AIDA" prefix bound
+            # from another key, or searched), the rest as one fill in one question: pinning
+            # position by position costs about a second per character in z3's string theory.
+            rest = z3.SubString(term, i, low - i)
+            if fill_rest and any(self._pin(rest == z3.StringVal(c * (low - i))) for c in "aA0"):
+                return
+            fill_rest = False
             if any(self._pin(code == ord(c)) for c in "aA0"):
                 continue
             bottom = 0
@@ -1263,6 +1284,7 @@ class _Encoder:
                     top = mid
                 else:
                     bottom = mid + 1
+            fill_rest = True
             self._pins.append(code == bottom)  # the last model found has it
 
     def _string_candidates(self, name: str) -> list[str]:
@@ -1393,10 +1415,7 @@ def _parse_bool_text(text: str) -> str:
 
 
 def _parse_number(text: str) -> Fraction:
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError) as exc:
-        raise Unevaluable(text) from exc
+    value = parse_number(text)
     scaled = value * 10**_DECIMALS
     if scaled.denominator != 1:
         raise Unevaluable(text)  # finer than the encoding's decimals
