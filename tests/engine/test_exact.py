@@ -227,6 +227,33 @@ def test_unusual_arn_patterns_create_callers(condition: dict[str, Any], check: s
     assert check in witness.principal_arn.lower() or check in witness.principal_arn
 
 
+_SESSION = "arn:aws:sts::222222222222:assumed-role/Deployer/ci"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "status"),
+    [
+        ("arn:aws:iam::*:role/v", Status.PASS),  # the role is named Deployer, at any path
+        ("arn:aws:iam::*:role/*Deploy?", Status.PASS),
+        ("arn:aws:iam::222222222222:role/*/Deployer", Status.FAIL),  # a path is possible
+        ("*Deployer", Status.FAIL),
+    ],
+)
+def test_a_session_principal_against_a_principal_arn_pattern_is_decided(
+    pattern: str, status: Status
+) -> None:
+    # The pattern's fixed end against the named role's: once a solver give-up (TW004).
+    doc = policy(
+        statement({"AWS": _SESSION}, condition={"StringLike": {"aws:PrincipalArn": pattern}})
+    )
+    result = analyze(doc)
+    assert result.status is status, show(result)
+    if status is Status.FAIL:
+        assert codes(result) == {"TW001"}, show(result)
+        witness = assert_real_witness(doc, result)
+        assert witness.principal_arn.endswith("/Deployer/ci") or "Deployer" in witness.principal_arn
+
+
 # --------------------------------------------------------------------------- Version
 
 

@@ -493,6 +493,41 @@ def _glob_re(text: str, any_char: z3.ReRef, star: z3.ReRef) -> list[z3.ReRef]:
     return parts
 
 
+def _glob_ends(pieces: list[str | z3.SeqRef], elem: z3.ExprRef) -> list[z3.BoolRef]:
+    """What a literal wildcard pattern implies of its text's two ends.
+
+    The part before the first ``*`` and the part after the last one have fixed lengths: the
+    text starts and ends with them (``?`` any one character). Implied by the match itself,
+    so adding them changes no answer; z3's string solver refutes an end that cannot fit
+    (``...:role/v`` against a caller named ``R``) at once, where the regular expression alone
+    can exhaust its work limit.
+    """
+    if any(isinstance(p, str) and p.startswith("\x00") for p in pieces):
+        return []
+    text = "".join(p for p in pieces if isinstance(p, str))
+    if "*" not in text:
+        return []
+    head, tail = text[: text.index("*")], text[text.rindex("*") + 1 :]
+    ends: list[z3.BoolRef] = []
+    size = z3.Length(elem)
+    if head:
+        start = z3.SubString(elem, 0, len(head))
+        ends.append(_fixed_glob(head, start))
+    if tail:
+        end = z3.SubString(elem, size - len(tail), len(tail))
+        ends.append(z3.And(size >= len(tail), _fixed_glob(tail, end)))
+    return ends
+
+
+def _fixed_glob(part: str, term: z3.SeqRef) -> z3.BoolRef:
+    """``term`` equals ``part`` where ``part`` has no ``*`` (``?``: any one character)."""
+    if "?" not in part:
+        return term == z3.StringVal(part)
+    return z3.InRe(
+        term, _concat_re(_glob_re(part, z3.AllChar(z3.ReSort(z3.StringSort())), z3.Re("")))
+    )
+
+
 def _concat_re(parts: list[z3.ReRef]) -> z3.ReRef:
     if not parts:
         return z3.Re("")
@@ -1000,7 +1035,8 @@ class _Encoder:
                     raise Undecided("StringEqualsIgnoreCase compares with a policy variable")
             return z3.InRe(elem, _concat_re(regex))
         if op == "StringLike":
-            return z3.InRe(elem, _concat_re(self._pattern(pieces, self.all_char, self.any_string)))
+            match = z3.InRe(elem, _concat_re(self._pattern(pieces, self.all_char, self.any_string)))
+            return z3.And(match, *_glob_ends(pieces, elem)) if literal else match
         if op in ("ArnEquals", "ArnLike"):
             return self._arn_like(elem, pieces)
         if op == "Bool":
