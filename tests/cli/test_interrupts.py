@@ -41,6 +41,9 @@ def test_the_main_handler_holds_a_signal_during_an_event() -> None:
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
+        # As in a terminal: a run started in the background inherits SIGINT ignored, and
+        # _catch_signals leaves an ignored signal ignored (the test below).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         main._catch_signals()
         done: list[str] = []
 
@@ -52,6 +55,21 @@ def test_the_main_handler_holds_a_signal_during_an_event() -> None:
         with pytest.raises(KeyboardInterrupt):
             write_one_event()
         assert done == ["written"]
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def test_a_signal_inherited_as_ignored_stays_ignored() -> None:
+    from trustwarden.cli import main  # noqa: PLC0415
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a background job's SIGINT
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        main._catch_signals()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        assert callable(signal.getsignal(signal.SIGTERM))
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
