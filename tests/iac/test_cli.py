@@ -165,3 +165,17 @@ def test_explain_on_templates_names_what_it_could_not_find(tmp_path: Path) -> No
     mixed = invoke(["explain", str(DATA / "cfn"), "--sample", "--role", "x"], env={}, cwd=tmp_path)
     assert mixed.code == 2
     assert "cannot be combined" in mixed.err
+
+
+def test_worker_processes_follow_what_runs_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trustwarden.sources.iac as iac  # noqa: PLC0415
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    monkeypatch.setattr(iac, "_busy_cpus", lambda: 0)
+    assert iac._idle_cpus() == 4  # at most 4
+    monkeypatch.setattr(iac, "_busy_cpus", lambda: 3)
+    assert iac._idle_cpus() == 3
+    monkeypatch.setattr(iac, "_busy_cpus", lambda: 9)
+    assert iac._idle_cpus() == 1  # at least this process
+    monkeypatch.undo()
+    assert iac._busy_cpus() >= 0  # /proc/loadavg read here (or the load average elsewhere)

@@ -10,6 +10,7 @@ checks both).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -42,7 +43,7 @@ class Rule:
     @property
     def help_uri(self) -> str:
         """The rule's page as shipped in the installed package (a ``file:`` URI)."""
-        return page_path(self.id).resolve().as_uri()
+        return _page_uri(self.id)
 
     def page(self) -> str:
         """The rule's documentation page (Markdown)."""
@@ -253,6 +254,13 @@ def get_rule(rule_id: str) -> Rule:
 def page_path(rule_id: str) -> Path:
     """Where the rule's page is in the installed package."""
     return Path(str(resources.files("trustwarden").joinpath(PAGES, f"{rule_id}.md")))
+
+
+@functools.cache
+def _page_uri(rule_id: str) -> str:
+    """``page_path(rule_id)`` as a ``file:`` URI, found once per process (every finding of
+    every report names it; resolving the path each time was a sixth of a template scan)."""
+    return page_path(rule_id).resolve().as_uri()
 
 
 def result_severity(codes: Iterable[str], role_severity: Severity) -> Severity:

@@ -223,13 +223,28 @@ def load_paths(
 
 
 def _idle_cpus() -> int:
-    """Worker processes worth starting: the CPUs this process may use and nobody else does."""
+    """Worker processes worth starting: the CPUs this process may use and nobody else does.
+
+    "Nobody else" is what runs now (Linux's count of runnable tasks, this process
+    excluded), not the one-minute load average, which still counts work that has ended.
+    """
     try:
         usable = len(os.sched_getaffinity(0))
-        busy = os.getloadavg()[0]
     except (AttributeError, OSError):
         return 1
-    return max(1, min(4, usable - round(busy)))
+    return max(1, min(4, usable - _busy_cpus()))
+
+
+def _busy_cpus() -> int:
+    """Tasks running or runnable now, besides this one (else the load average, rounded)."""
+    try:
+        running = Path("/proc/loadavg").read_text(encoding="ascii").split()[3].split("/")[0]
+        return max(0, int(running) - 1)
+    except (OSError, IndexError, ValueError):
+        try:
+            return round(os.getloadavg()[0])
+        except (AttributeError, OSError):
+            return 0
 
 
 _INHERITED: list[Workspace] = []
