@@ -344,6 +344,15 @@ class Role:
         parts = self.arn.split(":", 2)  # per role on the hot path: no Arn object
         return parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else "aws"
 
+    @property
+    def variant_of(self) -> tuple[object, ...] | None:
+        """What a template role's variants share (file, place, line, name); ``None`` for a
+        role that is not one of several variants."""
+        origin = self.origin
+        if origin.variant is None:
+            return None
+        return (origin.file, origin.pointer, origin.line, self.name)
+
 
 # --------------------------------------------------------------------------- settings
 

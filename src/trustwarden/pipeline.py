@@ -228,12 +228,7 @@ def find_role_variants(items: Iterable[Item], query: str) -> tuple[list[Role], l
         if isinstance(item, Skipped):
             firsts.append(item)
             continue
-        origin = item.origin
-        key: tuple[object, ...] = (
-            (origin.file, origin.pointer, origin.line, item.name)
-            if origin.variant is not None
-            else (id(item),)
-        )
+        key = item.variant_of or (id(item),)
         if key not in groups:
             groups[key] = []
             firsts.append(item)

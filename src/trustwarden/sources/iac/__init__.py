@@ -337,13 +337,8 @@ def merge_results(events: Iterable[Event], account_id: str | None = None) -> Ite
 
 
 def _same_role(a: RoleResult, b: RoleResult) -> bool:
-    one, two = a.role.origin, b.role.origin
-    return (
-        one.variant is not None
-        and two.variant is not None
-        and (one.file, one.pointer, one.line, a.role.name)
-        == (two.file, two.pointer, two.line, b.role.name)
-    )
+    group = a.role.variant_of
+    return group is not None and group == b.role.variant_of
 
 
 def _finish(variants: list[RoleResult], said: bool) -> tuple[RoleResult, bool]:

@@ -230,11 +230,7 @@ class Evaluator:
             return Unknown(f"{text(node)} (a template directive over an unknown collection)")
         out: list[str] = []
         for key, item in _pairs(collection):
-            local = dict(env)
-            if len(names) == 2:
-                local[names[0]], local[names[1]] = key, item
-            else:
-                local[names[0]] = item
+            local = _bound(env, names, key, item)
             part = self._span(inner, intro, marks[-1], **where, run=run, env=local)
             if isinstance(part, Unknown):
                 return part
@@ -370,11 +366,7 @@ class Evaluator:
         out_list: list[Any] = []
         out_map: dict[str, Any] = {}
         for key, item in _pairs(collection):
-            local = dict(env)
-            if len(names) == 2:
-                local[names[0]], local[names[1]] = key, item
-            else:
-                local[names[0]] = item
+            local = _bound(env, names, key, item)
             if condition is not None:
                 keep = self._expression(condition.children[-1], run, local)
                 if keep is not True:
@@ -476,6 +468,16 @@ def get_item(value: Any, key: Any) -> Any:
         except (ValueError, TypeError, IndexError):
             return Unknown("")
     return Unknown("")
+
+
+def _bound(env: dict[str, Any], names: list[str], key: Any, item: Any) -> dict[str, Any]:
+    """``env`` with a ``for`` loop's names bound: ``for k, v in ...`` or ``for v in ...``."""
+    local = dict(env)
+    if len(names) == 2:
+        local[names[0]], local[names[1]] = key, item
+    else:
+        local[names[0]] = item
+    return local
 
 
 def _pairs(collection: Any) -> Iterable[tuple[Any, Any]]:
